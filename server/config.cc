@@ -1,0 +1,133 @@
+#include "server/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+namespace canopy {
+namespace {
+
+std::string Trim(const std::string& s) {
+  const auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  const auto end = s.find_last_not_of(" \t\r");
+  return s.substr(begin, end - begin + 1);
+}
+
+template <typename T>
+bool ParseNumber(const std::string& text, T min, T max, T* out) {
+  T value{};
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(),
+                                   value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return false;
+  if (value < min || value > max) return false;
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(const std::string& text,
+                           const std::string& source) {
+  Config config;
+  auto& s = config.server;
+  std::istringstream in(text);
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    const std::string trimmed = Trim(line);
+    if (trimmed.empty() || trimmed[0] == '#') continue;
+    const auto where = source + ":" + std::to_string(line_no) + ": ";
+    const auto eq = trimmed.find('=');
+    if (eq == std::string::npos) {
+      return Status(proto::BAD_ARGUMENTS,
+                    where + "expected key=value, got '" + trimmed + "'");
+    }
+    const std::string key = Trim(trimmed.substr(0, eq));
+    const std::string value = Trim(trimmed.substr(eq + 1));
+    auto bad = [&](const std::string& why) {
+      return Status(proto::BAD_ARGUMENTS,
+                    where + "bad value for " + key + ": '" + value + "' (" +
+                        why + ")");
+    };
+    bool ok = true;
+    if (key == "tickTime") {
+      ok = ParseNumber<int64_t>(value, 1, 3600 * 1000, &s.tick_ms);
+      if (!ok) return bad("milliseconds, 1 to 3600000");
+    } else if (key == "dataDir") {
+      if (value.empty()) return bad("a directory");
+      s.data_dir = value;
+    } else if (key == "dataLogDir") {
+      if (value.empty()) return bad("a directory");
+      s.data_log_dir = value;
+    } else if (key == "clientPort") {
+      ok = ParseNumber<uint16_t>(value, 0, 65535, &s.port);
+      if (!ok) return bad("a port, 0 to 65535");
+    } else if (key == "clientPortAddress") {
+      if (value.empty()) return bad("an address");
+      s.address = value;
+    } else if (key == "minSessionTimeout") {
+      ok = ParseNumber<int32_t>(value, 1, 1 << 30, &s.min_session_timeout_ms);
+      if (!ok) return bad("milliseconds");
+    } else if (key == "maxSessionTimeout") {
+      ok = ParseNumber<int32_t>(value, 1, 1 << 30, &s.max_session_timeout_ms);
+      if (!ok) return bad("milliseconds");
+    } else if (key == "snapCount") {
+      ok = ParseNumber<int64_t>(value, 2, int64_t(1) << 40, &s.snap_count);
+      if (!ok) return bad("a count of at least 2");
+    } else if (key == "autopurge.snapRetainCount") {
+      ok = ParseNumber<int>(value, 1, 1000, &s.snap_retain_count);
+      if (!ok) return bad("a count, 1 to 1000");
+    } else if (key == "jute.maxbuffer") {
+      ok = ParseNumber<uint32_t>(value, 1024, 1u << 30, &s.max_frame_bytes);
+      if (!ok) return bad("bytes, 1024 to 1073741824");
+    } else if (key == "maxClientCnxns") {
+      ok = ParseNumber<int>(value, 0, 1 << 20, &s.max_client_connections);
+      if (!ok) return bad("a count");
+    } else if (key == "canopy.maxDataBytes") {
+      ok = ParseNumber<int64_t>(value, 0, int64_t(1) << 30, &s.max_data_bytes);
+      if (!ok) return bad("bytes");
+    } else if (key.rfind("server.", 0) == 0) {
+      int64_t id = 0;
+      if (!ParseNumber<int64_t>(key.substr(7), 1, 255, &id)) {
+        return Status(proto::BAD_ARGUMENTS,
+                      where + "bad server id in '" + key + "' (1 to 255)");
+      }
+      if (value.find(':') == std::string::npos) {
+        return bad("host:peerPort:electionPort");
+      }
+      config.members[id] = value;
+    } else if (key == "initLimit" || key == "syncLimit") {
+      int64_t ticks = 0;
+      if (!ParseNumber<int64_t>(value, 1, 1000, &ticks)) {
+        return bad("ticks, 1 to 1000");
+      }
+    } else if (key == "autopurge.purgeInterval" ||
+               key == "4lw.commands.whitelist" ||
+               key == "admin.enableServer" || key == "admin.serverPort" ||
+               key == "standaloneEnabled" || key == "reconfigEnabled") {
+      // Accepted; honoured by later issues.
+    } else {
+      config.warnings.push_back(where + "unknown key " + key);
+    }
+  }
+  if (s.min_session_timeout_ms > 0 && s.max_session_timeout_ms > 0 &&
+      s.min_session_timeout_ms > s.max_session_timeout_ms) {
+    return Status(proto::BAD_ARGUMENTS,
+                  source + ": minSessionTimeout is above maxSessionTimeout");
+  }
+  return config;
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Status(proto::BAD_ARGUMENTS, "cannot read config file " + path);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace canopy

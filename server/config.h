@@ -1,0 +1,32 @@
+// zoo.cfg-style configuration: "key=value" lines, '#' comments, blank lines.
+//
+// ParseConfig understands the keys a standalone Canopy honours and names the
+// line of the first bad value. Unknown keys are collected as warnings, not
+// errors, so a ZooKeeper config file works unchanged.
+#ifndef CANOPY_SERVER_CONFIG_H_
+#define CANOPY_SERVER_CONFIG_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "server/net/server.h"
+
+namespace canopy {
+
+struct Config {
+  net::ServerOptions server;
+  std::map<int64_t, std::string> members;  // server.N lines, kept for later
+  std::vector<std::string> warnings;       // "file:line: unknown key x"
+};
+
+// Parses text (named `source` in messages). On error the status message is
+// "source:line: what is wrong".
+Result<Config> ParseConfig(const std::string& text, const std::string& source);
+// Reads and parses a file.
+Result<Config> LoadConfig(const std::string& path);
+
+}  // namespace canopy
+
+#endif  // CANOPY_SERVER_CONFIG_H_

@@ -1,0 +1,160 @@
+#include "server/net/client_connection.h"
+
+#include <cstring>
+
+#include "common/native_frame.h"
+
+namespace canopy::net {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr size_t kReadChunkBytes = 64 * 1024;
+
+bool IsFourLetterWord(const std::string& word) {
+  static const char* kWords[] = {"ruok", "srvr", "stat", "mntr", "conf",
+                                 "cons", "envi", "wchs", "wchc", "dump",
+                                 "isro", "crst", "srst", "dirs", "wchp"};
+  for (const char* known : kWords) {
+    if (word == known) return true;
+  }
+  return false;
+}
+}  // namespace
+
+ClientConnection::ClientConnection(asio::ip::tcp::socket socket, uint64_t id,
+                                   ConnectionOwner* owner,
+                                   uint32_t max_frame_bytes,
+                                   size_t max_output_bytes)
+    : socket_(std::move(socket)),
+      id_(id),
+      owner_(owner),
+      max_frame_bytes_(max_frame_bytes),
+      max_output_bytes_(max_output_bytes) {
+  boost::system::error_code ec;
+  auto endpoint = socket_.remote_endpoint(ec);
+  if (!ec) peer_ip_ = endpoint.address().to_string();
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+void ClientConnection::Start() { ReadMore(); }
+
+void ClientConnection::ReadMore() {
+  if (closed_) return;
+  const size_t start = in_.size();
+  in_.resize(start + kReadChunkBytes);
+  socket_.async_read_some(
+      asio::buffer(in_.data() + start, kReadChunkBytes),
+      [self = shared_from_this(), start](const boost::system::error_code& ec,
+                                         size_t bytes) {
+        self->in_.resize(start + (ec ? 0 : bytes));
+        if (ec) {
+          self->Shutdown();
+          return;
+        }
+        self->OnRead(bytes);
+      });
+}
+
+void ClientConnection::OnRead(size_t) {
+  if (closed_) return;
+  if (dialect_ == Dialect::kUnknown) {
+    if (in_.size() < 4) {
+      ReadMore();
+      return;
+    }
+    if (std::memcmp(in_.data(), frame::kNativeMagic, 4) == 0) {
+      dialect_ = Dialect::kNative;
+      in_.erase(0, 4);
+    } else {
+      const std::string word = in_.substr(0, 4);
+      if (IsFourLetterWord(word)) {
+        out_ += owner_->OnFourLetterWord(word);
+        in_.clear();
+        CloseAfterFlush();
+      } else {
+        Abort();
+      }
+      return;
+    }
+  }
+  if (!ParseFrames()) {
+    Abort();
+    return;
+  }
+  ReadMore();
+}
+
+bool ClientConnection::ParseFrames() {
+  size_t offset = 0;
+  while (!closed_ && in_.size() - offset >= frame::kHeaderBytes) {
+    const uint32_t length = frame::DecodeLength(in_.data() + offset);
+    if (length > max_frame_bytes_) return false;
+    if (in_.size() - offset - frame::kHeaderBytes < length) break;
+    proto::ClientMessage message;
+    if (!message.ParseFromArray(in_.data() + offset + frame::kHeaderBytes,
+                                int(length)) ||
+        message.msg_case() == proto::ClientMessage::MSG_NOT_SET) {
+      return false;
+    }
+    offset += frame::kHeaderBytes + length;
+    owner_->OnClientMessage(id_, std::move(message));
+  }
+  in_.erase(0, offset);
+  return true;
+}
+
+void ClientConnection::Send(const proto::ServerMessage& message) {
+  if (closed_ || close_after_flush_) return;
+  frame::AppendFrame(message, &out_);
+  if (out_.size() + writing_.size() > max_output_bytes_) {
+    Abort();
+    return;
+  }
+  Flush();
+}
+
+void ClientConnection::Flush() {
+  if (write_in_flight_ || closed_) return;
+  if (out_.empty()) {
+    if (close_after_flush_) Shutdown();
+    return;
+  }
+  writing_.swap(out_);
+  out_.clear();
+  write_in_flight_ = true;
+  asio::async_write(
+      socket_, asio::buffer(writing_),
+      [self = shared_from_this()](const boost::system::error_code& ec,
+                                  size_t) {
+        self->write_in_flight_ = false;
+        self->writing_.clear();
+        if (ec) {
+          self->Shutdown();
+          return;
+        }
+        self->Flush();
+      });
+}
+
+void ClientConnection::CloseAfterFlush() {
+  if (closed_) return;
+  close_after_flush_ = true;
+  Flush();
+}
+
+void ClientConnection::Abort() {
+  out_.clear();
+  Shutdown();
+}
+
+void ClientConnection::Shutdown() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  owner_->OnConnectionClosed(id_);
+}
+
+}  // namespace canopy::net

@@ -1,0 +1,81 @@
+// ClientConnection: one client socket on the client port.
+//
+// The first four bytes tell the dialect: the native magic "CNPY" starts
+// length-prefixed protobuf frames; a four-letter word ("ruok", ...) is
+// answered and the connection closed; anything else is refused (ZooKeeper's
+// jute dialect comes with the compatibility issue). A frame above the maximum
+// size or one that does not parse closes this connection only.
+//
+// Lives on the server's single IO thread; every method must be called there.
+// Output is batched: everything queued while a write is in flight goes out
+// in the next single write.
+#ifndef CANOPY_SERVER_NET_CLIENT_CONNECTION_H_
+#define CANOPY_SERVER_NET_CLIENT_CONNECTION_H_
+
+#include <boost/asio.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "proto/canopy.pb.h"
+
+namespace canopy::net {
+
+// What a connection reports to its server.
+class ConnectionOwner {
+ public:
+  virtual ~ConnectionOwner() = default;
+  virtual void OnClientMessage(uint64_t conn, proto::ClientMessage message) = 0;
+  // A four-letter word arrived; returns the text to answer.
+  virtual std::string OnFourLetterWord(const std::string& word) = 0;
+  // The connection is gone (closed by either side); called once.
+  virtual void OnConnectionClosed(uint64_t conn) = 0;
+};
+
+class ClientConnection
+    : public std::enable_shared_from_this<ClientConnection> {
+ public:
+  ClientConnection(boost::asio::ip::tcp::socket socket, uint64_t id,
+                   ConnectionOwner* owner, uint32_t max_frame_bytes,
+                   size_t max_output_bytes);
+
+  void Start();
+  // Queues one message; a connection whose unsent output passes
+  // max_output_bytes is closed (a client that does not read).
+  void Send(const proto::ServerMessage& message);
+  // Closes once everything queued is written.
+  void CloseAfterFlush();
+  // Closes now, dropping unsent output.
+  void Abort();
+
+  uint64_t id() const { return id_; }
+  const std::string& peer_ip() const { return peer_ip_; }
+
+ private:
+  void ReadMore();
+  void OnRead(size_t bytes);
+  bool ParseFrames();
+  void Flush();
+  void Shutdown();
+
+  boost::asio::ip::tcp::socket socket_;
+  uint64_t id_;
+  ConnectionOwner* owner_;
+  uint32_t max_frame_bytes_;
+  size_t max_output_bytes_;
+  std::string peer_ip_;
+
+  enum class Dialect { kUnknown, kNative };
+  Dialect dialect_ = Dialect::kUnknown;
+  std::string in_;       // bytes read, not yet parsed
+  std::string out_;      // queued while a write is in flight
+  std::string writing_;  // the buffer being written
+  bool write_in_flight_ = false;
+  bool close_after_flush_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace canopy::net
+
+#endif  // CANOPY_SERVER_NET_CLIENT_CONNECTION_H_

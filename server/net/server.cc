@@ -1,0 +1,415 @@
+#include "server/net/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include <leveldb/env.h>
+
+#include "server/storage/snapshot.h"
+
+namespace canopy::net {
+
+namespace asio = boost::asio;
+
+namespace {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t MonoMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Writes the tree as it is to a snapshot file. Runs in the forked child.
+Status WriteSnapshot(const tree::DataTree& tree, const std::string& dir) {
+  auto writer = storage::SnapshotWriter::Create(leveldb::Env::Default(), dir,
+                                                tree.last_zxid());
+  if (!writer.ok()) return writer.status();
+  Status status;
+  proto::SnapshotNode node;
+  tree.ForEachNode([&](const std::string& path, const tree::Node& n) {
+    if (!status.ok()) return;
+    node.Clear();
+    node.set_path(path);
+    node.set_data(n.data);
+    if (n.acl) {
+      for (const auto& acl : *n.acl) *node.add_acl() = acl;
+    }
+    *node.mutable_stat() = n.stat;
+    node.set_container(n.container);
+    node.set_ttl_ms(n.ttl_ms);
+    status = (*writer)->AddNode(node);
+  });
+  if (!status.ok()) return status;
+  for (const auto& [id, info] : tree.sessions()) {
+    proto::SnapshotSession session;
+    session.set_session_id(id);
+    session.set_timeout_ms(info.timeout_ms);
+    session.set_password(info.password);
+    status = (*writer)->AddSession(session);
+    if (!status.ok()) return status;
+  }
+  return (*writer)->Finish();
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options)
+    : options_(std::move(options)), acceptor_(io_), tick_timer_(io_), signals_(io_, SIGINT, SIGTERM) {
+  if (options_.data_log_dir.empty()) options_.data_log_dir = options_.data_dir;
+  if (options_.min_session_timeout_ms <= 0) {
+    options_.min_session_timeout_ms = int32_t(2 * options_.tick_ms);
+  }
+  if (options_.max_session_timeout_ms <= 0) {
+    options_.max_session_timeout_ms = int32_t(20 * options_.tick_ms);
+  }
+}
+
+Server::~Server() {
+  if (writer_) writer_->Stop();
+  if (snapshot_child_ > 0) {
+    int status = 0;
+    waitpid(snapshot_child_, &status, 0);
+  }
+}
+
+std::string Server::SnapshotDir() const {
+  return options_.data_dir + "/snapshots";
+}
+
+pipeline::Now Server::Clock() const { return {WallMs(), MonoMs()}; }
+
+Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
+  std::unique_ptr<Server> server(new Server(std::move(options)));
+  const auto& opts = server->options_;
+  std::error_code fs_error;
+  std::filesystem::create_directories(server->SnapshotDir(), fs_error);
+  if (fs_error) {
+    return Status(proto::SYSTEM_ERROR, "cannot create " +
+                                           server->SnapshotDir() + ": " +
+                                           fs_error.message());
+  }
+  auto log = storage::OpenLevelDbLog(opts.data_log_dir + "/log");
+  if (!log.ok()) return log.status();
+  server->log_ = std::move(log).value();
+
+  auto tree = std::make_unique<tree::DataTree>(
+      tree::Limits{opts.max_data_bytes});
+  Zxid last_zxid = 0;
+  proto::EpochState epochs;
+  Status status = server->Recover(&tree, &last_zxid, &epochs);
+  if (!status.ok()) return status;
+
+  boost::system::error_code ec;
+  asio::ip::tcp::endpoint endpoint(asio::ip::make_address(opts.address, ec),
+                                   opts.port);
+  if (ec) {
+    return Status(proto::BAD_ARGUMENTS,
+                  "bad client address " + opts.address + ": " + ec.message());
+  }
+  server->acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) server->acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) server->acceptor_.bind(endpoint, ec);
+  if (!ec) server->acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status(proto::SYSTEM_ERROR,
+                  "cannot listen on " + opts.address + ":" +
+                      std::to_string(opts.port) + ": " + ec.message());
+  }
+  server->port_ = server->acceptor_.local_endpoint().port();
+
+  pipeline::PipelineOptions pipeline_options;
+  pipeline_options.server_id = opts.server_id;
+  pipeline_options.tick_ms = opts.tick_ms;
+  pipeline_options.min_session_timeout_ms = opts.min_session_timeout_ms;
+  pipeline_options.max_session_timeout_ms = opts.max_session_timeout_ms;
+  pipeline_options.snap_count = opts.snap_count;
+  pipeline_options.seed = std::random_device()() ^ uint64_t(WallMs());
+  zab::CoreOptions core_options;
+  core_options.my_id = opts.server_id;
+  core_options.voters = {opts.server_id};
+  auto core = std::make_unique<zab::Core>(core_options, epochs, last_zxid);
+  server->pipeline_ = std::make_unique<pipeline::Pipeline>(
+      pipeline_options, server.get(), std::move(tree), std::move(core),
+      server->Clock());
+  // Start persists the new epoch synchronously, before the log writer
+  // thread owns the log.
+  server->pipeline_->Start(server->Clock());
+  Server* raw = server.get();
+  server->writer_ = std::make_unique<storage::LogWriter>(
+      server->log_.get(), [raw](Zxid durable, Status status) {
+        if (!status.ok()) {
+          spdlog::critical("log write failed, stopping: {}",
+                           status.ToString());
+          std::_Exit(70);
+        }
+        asio::post(raw->io_, [raw, durable] {
+          raw->pipeline_->OnLogDurable(durable, raw->Clock());
+        });
+      });
+  spdlog::info("serving on {}:{} with {} znodes, {} sessions, last zxid 0x{:x}",
+               opts.address, server->port_, raw->pipeline_->tree().node_count(),
+               raw->pipeline_->session_count(), last_zxid);
+  return server;
+}
+
+Status Server::Recover(std::unique_ptr<tree::DataTree>* tree, Zxid* last_zxid,
+                       proto::EpochState* epochs) {
+  leveldb::Env* env = leveldb::Env::Default();
+  Zxid snapshot_zxid = 0;
+  for (Zxid zxid : storage::ListSnapshots(env, SnapshotDir())) {
+    (*tree)->Clear();
+    Status status;
+    storage::SnapshotVisitor visitor;
+    visitor.on_header = [](const proto::SnapshotHeader&) { return Status(); };
+    visitor.on_node = [&](const proto::SnapshotNode& node) {
+      if (!(*tree)->InsertLoaded(node)) {
+        return Status(proto::DATA_INCONSISTENCY,
+                      "snapshot node without parent: " + node.path());
+      }
+      return Status();
+    };
+    visitor.on_session = [&](const proto::SnapshotSession& session) {
+      (*tree)->InsertLoadedSession(session);
+      return Status();
+    };
+    status = storage::ReadSnapshot(env, SnapshotDir(), zxid, visitor);
+    if (status.ok()) {
+      (*tree)->FinishLoad(zxid);
+      snapshot_zxid = zxid;
+      spdlog::info("loaded snapshot 0x{:x} with {} znodes", zxid,
+                   (*tree)->node_count());
+      break;
+    }
+    spdlog::error("snapshot 0x{:x} unusable, trying an older one: {}", zxid,
+                  status.ToString());
+  }
+  if (snapshot_zxid == 0) {
+    *tree = std::make_unique<tree::DataTree>((*tree)->limits());
+  }
+  if (log_->FirstZxid() != 0 && snapshot_zxid != 0 &&
+      log_->FirstZxid() > snapshot_zxid + 1 &&
+      (log_->FirstZxid() >> 32) == (snapshot_zxid >> 32)) {
+    return Status(proto::DATA_INCONSISTENCY,
+                  "the log starts after the newest usable snapshot");
+  }
+  size_t replayed = 0;
+  Status status = log_->ReadAfter(snapshot_zxid, [&](const proto::Txn& txn) {
+    (*tree)->Apply(txn);
+    ++replayed;
+    return true;
+  });
+  if (!status.ok()) return status;
+  *last_zxid = std::max(snapshot_zxid, log_->LastZxid());
+  if ((*tree)->last_zxid() != *last_zxid && replayed > 0) {
+    return Status(proto::DATA_INCONSISTENCY, "replay ended at a wrong zxid");
+  }
+  auto loaded = log_->LoadEpochs();
+  if (!loaded.ok()) return loaded.status();
+  *epochs = *loaded;
+  spdlog::info("replayed {} txns after snapshot 0x{:x}", replayed,
+               snapshot_zxid);
+  return Status();
+}
+
+void Server::Run() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) Stop();
+  });
+  Accept();
+  ScheduleTick();
+  io_.run();
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  writer_->Stop();
+}
+
+void Server::Stop() {
+  stopping_ = true;
+  asio::post(io_, [this] {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    tick_timer_.cancel();
+    signals_.cancel();
+    for (auto& [id, conn] : conns_) conn->CloseAfterFlush();
+    io_.stop();
+  });
+}
+
+void Server::Accept() {
+  acceptor_.async_accept([this](const boost::system::error_code& ec,
+                                asio::ip::tcp::socket socket) {
+    if (ec) {
+      if (ec != asio::error::operation_aborted) Accept();
+      return;
+    }
+    const uint64_t id = next_conn_id_++;
+    auto conn = std::make_shared<ClientConnection>(
+        std::move(socket), id, this, options_.max_frame_bytes,
+        options_.max_output_bytes);
+    int& count = conns_per_ip_[conn->peer_ip()];
+    if (options_.max_client_connections > 0 &&
+        count >= options_.max_client_connections) {
+      spdlog::warn("too many connections from {}", conn->peer_ip());
+      conn->Abort();
+    } else {
+      ++count;
+      conns_[id] = conn;
+      conn->Start();
+    }
+    Accept();
+  });
+}
+
+void Server::ScheduleTick() {
+  const int64_t interval_ms = std::max<int64_t>(10, options_.tick_ms / 2);
+  tick_timer_.expires_after(std::chrono::milliseconds(interval_ms));
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    pipeline_->Tick(Clock());
+    CheckSnapshotChild();
+    ScheduleTick();
+  });
+}
+
+void Server::OnClientMessage(uint64_t conn, proto::ClientMessage message) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  if (message.has_connect()) {
+    pipeline_->OnConnect(conn, message.connect(), it->second->peer_ip(),
+                         Clock());
+  } else {
+    pipeline_->OnRequest(conn, std::move(*message.mutable_request()),
+                         Clock());
+  }
+}
+
+std::string Server::OnFourLetterWord(const std::string& word) {
+  if (word == "ruok") return "imok";
+  if (word == "isro") return "rw";
+  if (word == "srvr" || word == "stat") {
+    const auto& p = *pipeline_;
+    return fmt::format(
+        "Canopy version: {}\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n"
+        "Connections: {}\n",
+        "0.1.0", p.tree().last_zxid(), p.tree().node_count(),
+        p.connection_count());
+  }
+  return word + " is not executed because it is not in the whitelist.\n";
+}
+
+void Server::OnConnectionClosed(uint64_t conn) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  auto ip = conns_per_ip_.find(it->second->peer_ip());
+  if (ip != conns_per_ip_.end() && --ip->second <= 0) conns_per_ip_.erase(ip);
+  // The pipeline hears of it after the current handler returns, never from
+  // inside one of its own calls.
+  asio::post(io_, [this, conn, keep = it->second] {
+    pipeline_->OnDisconnect(conn, Clock());
+  });
+  conns_.erase(it);
+}
+
+void Server::SendConnect(pipeline::ConnId conn,
+                         const proto::ConnectResponse& response) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  proto::ServerMessage message;
+  *message.mutable_connect() = response;
+  it->second->Send(message);
+}
+
+void Server::SendResponse(pipeline::ConnId conn,
+                          const proto::Response& response) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  proto::ServerMessage message;
+  *message.mutable_response() = response;
+  it->second->Send(message);
+}
+
+void Server::SendEvent(pipeline::ConnId conn, const proto::WatchEvent& event) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  proto::ServerMessage message;
+  *message.mutable_event() = event;
+  it->second->Send(message);
+}
+
+void Server::CloseConnection(pipeline::ConnId conn) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  auto keep = it->second;
+  asio::post(io_, [keep] { keep->CloseAfterFlush(); });
+}
+
+void Server::AppendLog(std::vector<proto::Txn> txns) {
+  writer_->Append(std::move(txns));
+}
+
+void Server::SaveEpochs(const proto::EpochState& epochs) {
+  if (writer_) {
+    spdlog::critical("epoch change while the log writer runs: unsupported");
+    std::_Exit(70);
+  }
+  Status status = log_->SaveEpochs(epochs);
+  if (!status.ok()) {
+    spdlog::critical("cannot persist epochs: {}", status.ToString());
+    std::_Exit(70);
+  }
+}
+
+void Server::SnapshotDue() {
+  if (snapshot_child_ > 0) return;  // one at a time; the next is due later
+  pipeline_->SnapshotStarted();
+  const Zxid zxid = pipeline_->tree().last_zxid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    spdlog::error("cannot fork for a snapshot: {}", strerror(errno));
+    return;
+  }
+  if (pid == 0) {
+    Status status = WriteSnapshot(pipeline_->tree(), SnapshotDir());
+    if (!status.ok()) {
+      const std::string line = "snapshot failed: " + status.ToString() + "\n";
+      (void)!write(2, line.data(), line.size());
+    }
+    std::_Exit(status.ok() ? 0 : 1);
+  }
+  snapshot_child_ = pid;
+  snapshot_child_zxid_ = zxid;
+  spdlog::info("snapshot 0x{:x} started in process {}", zxid, pid);
+}
+
+void Server::CheckSnapshotChild() {
+  if (snapshot_child_ <= 0) return;
+  int status = 0;
+  const pid_t done = waitpid(snapshot_child_, &status, WNOHANG);
+  if (done == 0) return;
+  snapshot_child_ = -1;
+  if (done < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    spdlog::error("snapshot 0x{:x} failed", snapshot_child_zxid_);
+    return;
+  }
+  leveldb::Env* env = leveldb::Env::Default();
+  Status purged = storage::PurgeSnapshots(env, SnapshotDir(),
+                                          options_.snap_retain_count);
+  if (!purged.ok()) spdlog::warn("purge: {}", purged.ToString());
+  auto kept = storage::ListSnapshots(env, SnapshotDir());
+  if (!kept.empty()) writer_->DropUpTo(kept.back());
+  spdlog::info("snapshot 0x{:x} done; log kept after 0x{:x}",
+               snapshot_child_zxid_, kept.empty() ? 0 : kept.back());
+}
+
+}  // namespace canopy::net
