@@ -406,7 +406,7 @@ void Pipeline::ApplySessionTxn(const proto::Txn& txn,
   } else if (conn != 0) {
     proto::WatchEvent expired;
     expired.set_type(proto::EVENT_NONE);
-    expired.set_state(proto::EXPIRED);
+    expired.set_state(proto::STATE_EXPIRED);
     expired.set_zxid(txn.zxid());
     host_->SendEvent(conn, expired);
     host_->CloseConnection(conn);

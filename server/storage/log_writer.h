@@ -59,7 +59,8 @@ class LogWriter {
   // snapshot). Ignored after a failure or Stop().
   void DropUpTo(Zxid zxid);
 
-  // Writes everything queued so far, then joins the thread. Idempotent.
+  // Writes everything queued so far, then joins the thread. Idempotent. Not
+  // from on_synced (the thread cannot join itself).
   void Stop();
 
   // For metrics and tests: group writes done, and txns they held.
@@ -91,6 +92,7 @@ class LogWriter {
   size_t pending_txns_ = 0;           // guarded by mutex_
   bool stopping_ = false;             // guarded by mutex_
   bool failed_ = false;               // guarded by mutex_
+  std::thread::id writer_id_;         // guarded by mutex_
 
   std::atomic<uint64_t> batches_written_{0};
   std::atomic<uint64_t> txns_written_{0};
