@@ -1,0 +1,3 @@
+canopy_test(pipeline_test
+  SOURCES pipeline_test.cc
+  LIBS canopy_pipeline)
