@@ -18,9 +18,11 @@
 #include <leveldb/options.h>
 #include <leveldb/write_batch.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 
 #include "server/storage/log.h"
 #include "server/storage/log_check.h"
@@ -65,8 +67,8 @@ Result<Zxid> DecodeLogKey(const leveldb::Slice& key) {
   for (size_t i = 1; i < kLogKeySize; ++i) {
     value = (value << 8) | static_cast<uint8_t>(key[i]);
   }
-  if (value == 0 || value > static_cast<uint64_t>(
-                                std::numeric_limits<Zxid>::max())) {
+  if (value == 0 ||
+      value > static_cast<uint64_t>(std::numeric_limits<Zxid>::max())) {
     return Status(proto::DATA_INCONSISTENCY,
                   "log key names zxid " + ZxidString(static_cast<Zxid>(value)));
   }
@@ -81,9 +83,9 @@ Result<proto::Txn> DecodeRecord(const leveldb::Slice& key,
   if (!zxid.ok()) return zxid.status();
   proto::Txn txn;
   if (!txn.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-    return Status(proto::DATA_INCONSISTENCY,
-                  "log record for zxid " + ZxidString(*zxid) +
-                      " does not parse as a Txn");
+    return Status(proto::DATA_INCONSISTENCY, "log record for zxid " +
+                                                 ZxidString(*zxid) +
+                                                 " does not parse as a Txn");
   }
   if (txn.zxid() != *zxid) {
     return Status(proto::DATA_INCONSISTENCY,
@@ -104,7 +106,7 @@ class LevelDbLog : public TxnLog {
     if (it->Valid() && IsLogKey(it->key())) {
       Result<proto::Txn> first = DecodeRecord(it->key(), it->value());
       if (!first.ok()) return first.status();
-      first_zxid_ = first->zxid();
+      first_zxid_.store(first->zxid());
       it->Seek(std::string(1, kLogPrefix + 1));
       if (it->Valid()) {
         it->Prev();
@@ -116,14 +118,14 @@ class LevelDbLog : public TxnLog {
       }
       Result<proto::Txn> last = DecodeRecord(it->key(), it->value());
       if (!last.ok()) return last.status();
-      last_zxid_ = last->zxid();
+      last_zxid_.store(last->zxid());
     }
     if (!it->status().ok()) return Fail(it->status(), "open: scan");
     return Status::Ok();
   }
 
   Status Append(const std::vector<proto::Txn>& txns, bool sync) override {
-    if (!failed_.ok()) return failed_;
+    if (Status failed = Failed(); !failed.ok()) return failed;
     Status status = CheckAppendOrder(txns, last_zxid_);
     if (!status.ok()) return status;
     if (txns.empty()) return Status::Ok();
@@ -140,14 +142,14 @@ class LevelDbLog : public TxnLog {
     options.sync = sync;
     leveldb::Status s = db_->Write(options, &batch);
     if (!s.ok()) return Fail(s, "append");
-    if (first_zxid_ == 0) first_zxid_ = txns.front().zxid();
-    last_zxid_ = txns.back().zxid();
+    if (first_zxid_.load() == 0) first_zxid_.store(txns.front().zxid());
+    last_zxid_.store(txns.back().zxid());
     return Status::Ok();
   }
 
   Status ReadAfter(Zxid after,
                    const std::function<bool(const proto::Txn&)>& fn) override {
-    if (!failed_.ok()) return failed_;
+    if (Status failed = Failed(); !failed.ok()) return failed;
     if (after == std::numeric_limits<Zxid>::max()) return Status::Ok();
     leveldb::ReadOptions options = ReadOptions();
     options.fill_cache = false;  // a scan would only evict hot blocks
@@ -162,14 +164,14 @@ class LevelDbLog : public TxnLog {
     return Status::Ok();
   }
 
-  Zxid LastZxid() const override { return last_zxid_; }
-  Zxid FirstZxid() const override { return first_zxid_; }
+  Zxid LastZxid() const override { return last_zxid_.load(); }
+  Zxid FirstZxid() const override { return first_zxid_.load(); }
 
   // Deletes from the lowest zxid up, so every prefix of the batches leaves a
   // contiguous log. Unsynced: a lost drop only brings back txns that a
   // snapshot already covers.
   Status DropUpTo(Zxid upto) override {
-    if (!failed_.ok()) return failed_;
+    if (Status failed = Failed(); !failed.ok()) return failed;
     if (first_zxid_ == 0 || upto < first_zxid_) return Status::Ok();
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOptions()));
     const std::string end_key = LogKey(upto);
@@ -197,8 +199,8 @@ class LevelDbLog : public TxnLog {
       Status status = WriteDeletes(&batch, /*sync=*/false, "drop");
       if (!status.ok()) return status;
     }
-    first_zxid_ = new_first;
-    if (new_first == 0) last_zxid_ = 0;
+    first_zxid_.store(new_first);
+    if (new_first == 0) last_zxid_.store(0);
     // Reclaims the space of the deleted range now rather than when LevelDB
     // gets round to it; errors surface on the next write.
     const std::string begin_key(1, kLogPrefix);
@@ -211,7 +213,7 @@ class LevelDbLog : public TxnLog {
   // a contiguous log; the last batch is synced, which makes all of them
   // durable.
   Status TruncateAfter(Zxid after) override {
-    if (!failed_.ok()) return failed_;
+    if (Status failed = Failed(); !failed.ok()) return failed;
     if (after >= last_zxid_) return Status::Ok();
     std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ReadOptions()));
     const std::string keep_key = LogKey(after < 0 ? 0 : after);
@@ -239,13 +241,13 @@ class LevelDbLog : public TxnLog {
     // earlier unsynced batches are durable when this returns.
     Status status = WriteDeletes(&batch, /*sync=*/true, "truncate");
     if (!status.ok()) return status;
-    last_zxid_ = new_last;
-    if (new_last == 0) first_zxid_ = 0;
+    last_zxid_.store(new_last);
+    if (new_last == 0) first_zxid_.store(0);
     return Status::Ok();
   }
 
   Status SaveEpochs(const proto::EpochState& epochs) override {
-    if (!failed_.ok()) return failed_;
+    if (Status failed = Failed(); !failed.ok()) return failed;
     std::string value;
     if (!epochs.SerializeToString(&value)) {
       return Status(proto::SYSTEM_ERROR, "epochs do not serialize");
@@ -258,7 +260,7 @@ class LevelDbLog : public TxnLog {
   }
 
   Result<proto::EpochState> LoadEpochs() override {
-    if (!failed_.ok()) return failed_;
+    if (Status failed = Failed(); !failed.ok()) return failed;
     std::string value;
     leveldb::Status s = db_->Get(ReadOptions(), kEpochsKey, &value);
     if (s.IsNotFound()) return proto::EpochState();
@@ -279,7 +281,15 @@ class LevelDbLog : public TxnLog {
 
   // Records the first LevelDB error; every later call returns it.
   Status Fail(const leveldb::Status& s, const std::string& what) {
-    failed_ = Status(proto::SYSTEM_ERROR, what + ": " + s.ToString());
+    std::lock_guard<std::mutex> lock(failed_mutex_);
+    if (failed_.ok()) {
+      failed_ = Status(proto::SYSTEM_ERROR, what + ": " + s.ToString());
+    }
+    return failed_;
+  }
+
+  Status Failed() const {
+    std::lock_guard<std::mutex> lock(failed_mutex_);
     return failed_;
   }
 
@@ -294,9 +304,10 @@ class LevelDbLog : public TxnLog {
   }
 
   std::unique_ptr<leveldb::DB> db_;
-  Zxid first_zxid_ = 0;
-  Zxid last_zxid_ = 0;
-  Status failed_;  // OK until the first LevelDB error
+  std::atomic<Zxid> first_zxid_{0};
+  std::atomic<Zxid> last_zxid_{0};
+  mutable std::mutex failed_mutex_;
+  Status failed_;  // OK until the first LevelDB error; guarded by the mutex
 };
 
 }  // namespace

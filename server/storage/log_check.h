@@ -19,9 +19,9 @@ inline Status CheckAppendOrder(const std::vector<proto::Txn>& txns,
   Zxid previous = last_zxid;
   for (const proto::Txn& txn : txns) {
     if (txn.zxid() <= 0) {
-      return Status(proto::BAD_ARGUMENTS,
-                    "txn zxid " + std::to_string(txn.zxid()) +
-                        " is not positive");
+      return Status(
+          proto::BAD_ARGUMENTS,
+          "txn zxid " + std::to_string(txn.zxid()) + " is not positive");
     }
     if (txn.zxid() <= previous) {
       return Status(proto::BAD_ARGUMENTS,

@@ -68,9 +68,9 @@ void LogWriter::TakeWork(std::vector<proto::Txn>* batch, bool* is_drop,
     for (; item.next < item.txns.size(); ++item.next) {
       proto::Txn& txn = item.txns[item.next];
       const size_t txn_bytes = txn.ByteSizeLong();
-      if (!batch->empty() && (batch->size() >= options_.max_batch_txns ||
-                              batch_bytes + txn_bytes >
-                                  options_.max_batch_bytes)) {
+      if (!batch->empty() &&
+          (batch->size() >= options_.max_batch_txns ||
+           batch_bytes + txn_bytes > options_.max_batch_bytes)) {
         return;
       }
       batch_bytes += txn_bytes;

@@ -77,8 +77,7 @@ class LogWriter {
   void Run();
   // Moves up to one group's worth of queued txns into *batch, or the queued
   // drop into *drop_upto. Called with mutex_ held.
-  void TakeWork(std::vector<proto::Txn>* batch, bool* is_drop,
-                Zxid* drop_upto);
+  void TakeWork(std::vector<proto::Txn>* batch, bool* is_drop, Zxid* drop_upto);
   bool ShouldBlockAppend(size_t count) const;
 
   TxnLog* const log_;

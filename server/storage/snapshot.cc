@@ -86,17 +86,19 @@ std::optional<Zxid> ParseFileName(const std::string& name,
 
 uint32_t Crc32(const char* data, size_t size) {
   uLong crc = crc32(0L, Z_NULL, 0);
-  return static_cast<uint32_t>(
-      crc32(crc, reinterpret_cast<const Bytef*>(data), static_cast<uInt>(size)));
+  return static_cast<uint32_t>(crc32(crc, reinterpret_cast<const Bytef*>(data),
+                                     static_cast<uInt>(size)));
 }
 
 void PutU32(char* out, uint32_t value) {
-  for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+  for (int i = 0; i < 4; ++i)
+    out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
 }
 
 uint32_t GetU32(const char* in) {
   uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<uint8_t>(in[i]);
+  for (int i = 3; i >= 0; --i)
+    value = (value << 8) | static_cast<uint8_t>(in[i]);
   return value;
 }
 
@@ -196,9 +198,9 @@ class EnvSnapshotWriter : public SnapshotWriter {
     const size_t body_bytes = 1 + message.ByteSizeLong();
     if (body_bytes > kMaxRecordBytes) {
       // Not written: the reader would reject it. The file stays usable.
-      return Status(proto::BAD_ARGUMENTS,
-                    "snapshot record of " + std::to_string(body_bytes) +
-                        " bytes exceeds the limit");
+      return Status(proto::BAD_ARGUMENTS, "snapshot record of " +
+                                              std::to_string(body_bytes) +
+                                              " bytes exceeds the limit");
     }
     record_.assign(kFrameBytes, '\0');
     record_.push_back(tag);
@@ -265,9 +267,9 @@ class RecordReader {
   }
 
   Status Corrupt(const std::string& what) const {
-    return Status(proto::DATA_INCONSISTENCY,
-                  path_ + ": " + what + " at record " +
-                      std::to_string(records_read_));
+    return Status(
+        proto::DATA_INCONSISTENCY,
+        path_ + ": " + what + " at record " + std::to_string(records_read_));
   }
 
  private:
@@ -393,8 +395,7 @@ Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::Create(
   leveldb::WritableFile* file = nullptr;
   leveldb::Status s = env->NewWritableFile(tmp_path, &file);
   if (!s.ok()) return EnvError(s, "create " + tmp_path);
-  auto writer =
-      std::make_unique<EnvSnapshotWriter>(env, dir, last_zxid, file);
+  auto writer = std::make_unique<EnvSnapshotWriter>(env, dir, last_zxid, file);
   Status status = writer->WriteHeader();
   if (!status.ok()) return status;
   return std::unique_ptr<SnapshotWriter>(std::move(writer));
