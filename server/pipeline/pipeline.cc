@@ -298,7 +298,9 @@ void Pipeline::OnDisconnect(ConnId conn, Now now) {
     local->second.conn = 0;
     local->second.queue.clear();
   }
-  tree_->RemoveWatches(session);
+  // The session's watches stay until it closes or expires: a client that
+  // comes back to this member keeps them. Events that fire meanwhile have
+  // no connection to go to and are lost (setWatches will replay them).
 }
 
 void Pipeline::OnLogDurable(Zxid zxid, Now now) {
