@@ -110,20 +110,32 @@ class DataTree {
   uint64_t Digest() const;
 
  private:
-  // ... implementation detail
+  using AclPtr = std::shared_ptr<const std::vector<proto::Acl>>;
+  struct Impl;  // the apply logic, in data_tree.cc
   friend class Preparer;
+
+  // Sets up "/", "/zookeeper", "/zookeeper/quota" and "/zookeeper/config".
+  void InitDefaults();
+  // The shared copy of an ACL list: equal lists share one object.
+  AclPtr InternAcl(std::vector<proto::Acl> acl);
+
   Limits limits_;
   std::unordered_map<std::string, Node> nodes_;
   std::unordered_map<SessionId, SessionInfo> sessions_;
   std::unordered_map<SessionId, std::set<std::string>> ephemerals_;
   WatchRegistry watches_;
   Zxid last_zxid_ = 0;
+  // Interned ACL lists by their serialised form; expired entries are swept
+  // when the table doubles.
+  std::unordered_map<std::string, std::weak_ptr<const std::vector<proto::Acl>>>
+      acl_cache_;
+  size_t acl_cache_sweep_at_ = 64;
 };
 
 // True when the path is a valid ZooKeeper path ("/" or "/a/b", no empty
 // component, no "." or "..", no trailing slash, no control characters).
 bool IsValidPath(const std::string& path);
-// "/a/b" -> "/a"; "/a" -> "/".
+// "/a/b" -> "/a"; "/a" -> "/"; "/" -> "".
 std::string ParentPath(const std::string& path);
 // "/a/b" -> "b".
 std::string BaseName(const std::string& path);

@@ -12,8 +12,11 @@
 #define CANOPY_SERVER_TREE_PREPARE_H_
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "server/tree/data_tree.h"
 
@@ -57,8 +60,21 @@ class Preparer {
 
  private:
   struct PendingNode;  // defined in prepare.cc
+  class Batch;         // one request's changes before they join the overlay
+
+  // SESSION_EXPIRED unless the session is open (committed or pending) and
+  // not being closed; session 0 (the server itself) always passes.
+  Status CheckSession(SessionId session) const;
+  // Moves a successful batch into the overlay under zxid.
+  void Commit(Batch& batch, Zxid zxid);
+
   const DataTree& tree_;
   std::map<std::string, std::shared_ptr<PendingNode>> overlay_;
+  // Overlay paths each pending zxid touched, for OnApplied.
+  std::map<Zxid, std::vector<std::string>> touched_;
+  // Sessions whose CreateSession / CloseSession txn is not applied yet.
+  std::unordered_map<SessionId, Zxid> pending_sessions_;
+  std::unordered_map<SessionId, Zxid> closing_sessions_;
 };
 
 }  // namespace canopy::tree

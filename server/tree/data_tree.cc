@@ -1,0 +1,589 @@
+#include "server/tree/data_tree.h"
+
+#include <algorithm>
+#include <string_view>
+#include <utility>
+
+#include "server/tree/tree_internal.h"
+
+namespace canopy::tree {
+namespace {
+
+using internal::ChildPath;
+using internal::NextVersion;
+using internal::WrapIncrement;
+
+proto::Acl MakeAcl(int32_t perms, const char* scheme, const char* id) {
+  proto::Acl acl;
+  acl.set_perms(perms);
+  acl.mutable_id()->set_scheme(scheme);
+  acl.mutable_id()->set_id(id);
+  return acl;
+}
+
+void AppendLengthPrefixed(std::string* out, std::string_view s) {
+  const uint32_t n = static_cast<uint32_t>(s.size());
+  out->append(reinterpret_cast<const char*>(&n), sizeof(n));
+  out->append(s);
+}
+
+std::string AclKey(const std::vector<proto::Acl>& acl) {
+  std::string key;
+  for (const proto::Acl& a : acl) {
+    const int32_t perms = a.perms();
+    key.append(reinterpret_cast<const char*>(&perms), sizeof(perms));
+    AppendLengthPrefixed(&key, a.id().scheme());
+    AppendLengthPrefixed(&key, a.id().id());
+  }
+  return key;
+}
+
+// FNV-1a, 64 bit, over explicitly little-endian integers: the same on every
+// member and every run (unlike std::hash).
+class Fnv {
+ public:
+  void Bytes(std::string_view s) {
+    for (unsigned char c : s) {
+      hash_ ^= c;
+      hash_ *= 1099511628211ull;
+    }
+  }
+  void U64(uint64_t v) {
+    char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    Bytes(std::string_view(b, 8));
+  }
+  void Str(std::string_view s) {
+    U64(s.size());
+    Bytes(s);
+  }
+  uint64_t value() const { return hash_; }
+
+ private:
+  uint64_t hash_ = 14695981039346656037ull;
+};
+
+// What a fit check knows of a node: the committed tree overlaid with the
+// earlier ops of the same multi.
+struct Shadow {
+  bool exists = false;
+  int64_t ephemeral_owner = 0;
+  int64_t num_children = 0;
+};
+using ShadowMap = std::unordered_map<std::string, Shadow>;
+
+}  // namespace
+
+struct DataTree::Impl {
+  struct Ctx {
+    Zxid zxid;
+    int64_t time_ms;
+    ApplyResult* result;
+    std::vector<std::string>* maybe_empty;  // parents that lost a child
+  };
+
+  static Shadow Look(const DataTree& t, const ShadowMap& shadow,
+                     const std::string& path) {
+    if (auto it = shadow.find(path); it != shadow.end()) return it->second;
+    const Node* n = t.Find(path);
+    if (n == nullptr) return {};
+    return {true, n->stat.ephemeral_owner(),
+            static_cast<int64_t>(n->children.size())};
+  }
+
+  // Whether a create/delete/set_data/set_acl/check txn still fits the tree;
+  // records its effect in the shadow so later ops of a multi see it.
+  static Status Fits(const DataTree& t, const proto::Txn& sub,
+                     ShadowMap* shadow) {
+    switch (sub.body_case()) {
+      case proto::Txn::kCreate: {
+        const std::string& path = sub.create().path();
+        if (path == "/" || !IsValidPath(path)) {
+          return Status(proto::BAD_ARGUMENTS, path);
+        }
+        const std::string parent_path = ParentPath(path);
+        Shadow parent = Look(t, *shadow, parent_path);
+        if (!parent.exists) return Status(proto::NO_NODE, parent_path);
+        if (parent.ephemeral_owner != 0) {
+          return Status(proto::NO_CHILDREN_FOR_EPHEMERALS, path);
+        }
+        if (Look(t, *shadow, path).exists) {
+          return Status(proto::NODE_EXISTS, path);
+        }
+        ++parent.num_children;
+        (*shadow)[parent_path] = parent;
+        (*shadow)[path] = {true, sub.create().ephemeral_owner(), 0};
+        return Status::Ok();
+      }
+      case proto::Txn::kDelete: {
+        const std::string& path = sub.delete_().path();
+        if (path == "/" || !IsValidPath(path)) {
+          return Status(proto::BAD_ARGUMENTS, path);
+        }
+        const Shadow node = Look(t, *shadow, path);
+        if (!node.exists) return Status(proto::NO_NODE, path);
+        if (node.num_children > 0) return Status(proto::NOT_EMPTY, path);
+        const std::string parent_path = ParentPath(path);
+        Shadow parent = Look(t, *shadow, parent_path);
+        --parent.num_children;
+        (*shadow)[parent_path] = parent;
+        (*shadow)[path] = Shadow{};
+        return Status::Ok();
+      }
+      case proto::Txn::kSetData:
+      case proto::Txn::kSetAcl:
+      case proto::Txn::kCheck: {
+        const std::string& path = sub.has_set_data()  ? sub.set_data().path()
+                                  : sub.has_set_acl() ? sub.set_acl().path()
+                                                      : sub.check().path();
+        if (!Look(t, *shadow, path).exists) {
+          return Status(proto::NO_NODE, path);
+        }
+        return Status::Ok();
+      }
+      default:
+        return Status(proto::BAD_ARGUMENTS, "not a node txn");
+    }
+  }
+
+  static void Fire(DataTree& t, const std::string& path,
+                   std::initializer_list<WatchKind> kinds,
+                   proto::EventType type, const Ctx& ctx) {
+    if (t.watches_.size() == 0) return;
+    for (SessionId session : t.watches_.Take(path, kinds)) {
+      FiredWatch fired;
+      fired.session = session;
+      fired.event.set_type(type);
+      fired.event.set_state(proto::STATE_SYNC_CONNECTED);
+      fired.event.set_path(path);
+      fired.event.set_zxid(ctx.zxid);
+      ctx.result->watches.push_back(std::move(fired));
+    }
+  }
+
+  static void Create(DataTree& t, const proto::CreateTxn& c, const Ctx& ctx,
+                     proto::CreateResponse* out) {
+    Node node;
+    node.data = c.data();
+    node.acl = t.InternAcl({c.acl().begin(), c.acl().end()});
+    proto::Stat& stat = node.stat;
+    stat.set_czxid(ctx.zxid);
+    stat.set_mzxid(ctx.zxid);
+    stat.set_pzxid(ctx.zxid);
+    stat.set_ctime(ctx.time_ms);
+    stat.set_mtime(ctx.time_ms);
+    stat.set_ephemeral_owner(c.ephemeral_owner());
+    stat.set_data_length(static_cast<int32_t>(node.data.size()));
+    node.container = c.container();
+    node.ttl_ms = c.ttl_ms();
+    const std::string& path = c.path();
+    auto [it, inserted] = t.nodes_.emplace(path, std::move(node));
+    const std::string parent_path = ParentPath(path);
+    Node& parent = t.nodes_.at(parent_path);
+    parent.children.insert(BaseName(path));
+    parent.stat.set_cversion(WrapIncrement(parent.stat.cversion()));
+    parent.stat.set_pzxid(std::max(parent.stat.pzxid(), ctx.zxid));
+    parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
+    if (c.ephemeral_owner() != 0) {
+      t.ephemerals_[c.ephemeral_owner()].insert(path);
+    }
+    out->set_path(path);
+    *out->mutable_stat() = it->second.stat;
+    Fire(t, path, {WatchKind::kExists, WatchKind::kData}, proto::NODE_CREATED,
+         ctx);
+    Fire(t, parent_path, {WatchKind::kChildren}, proto::NODE_CHILDREN_CHANGED,
+         ctx);
+  }
+
+  static void Delete(DataTree& t, const std::string& path, const Ctx& ctx) {
+    auto it = t.nodes_.find(path);
+    const int64_t owner = it->second.stat.ephemeral_owner();
+    if (owner != 0) {
+      if (auto e = t.ephemerals_.find(owner); e != t.ephemerals_.end()) {
+        e->second.erase(path);
+        if (e->second.empty()) t.ephemerals_.erase(e);
+      }
+    }
+    t.nodes_.erase(it);
+    const std::string parent_path = ParentPath(path);
+    Node& parent = t.nodes_.at(parent_path);
+    parent.children.erase(BaseName(path));
+    // ZooKeeper keeps the count of creates and shows 2*creates - numChildren,
+    // so a delete moves the visible cversion by one.
+    parent.stat.set_cversion(WrapIncrement(parent.stat.cversion()));
+    parent.stat.set_pzxid(std::max(parent.stat.pzxid(), ctx.zxid));
+    parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
+    if (parent.container) ctx.maybe_empty->push_back(parent_path);
+    Fire(t, path, {WatchKind::kData, WatchKind::kExists, WatchKind::kChildren},
+         proto::NODE_DELETED, ctx);
+    Fire(t, parent_path, {WatchKind::kChildren}, proto::NODE_CHILDREN_CHANGED,
+         ctx);
+  }
+
+  // Applies a txn that Fits() accepted; the answer goes into result.
+  static void ApplyFitted(DataTree& t, const proto::Txn& sub, const Ctx& ctx,
+                          proto::MultiOpResult* result) {
+    result->set_err(proto::OK);
+    switch (sub.body_case()) {
+      case proto::Txn::kCreate:
+        Create(t, sub.create(), ctx, result->mutable_create());
+        break;
+      case proto::Txn::kDelete:
+        Delete(t, sub.delete_().path(), ctx);
+        break;
+      case proto::Txn::kSetData: {
+        Node& node = t.nodes_.at(sub.set_data().path());
+        node.data = sub.set_data().data();
+        node.stat.set_version(NextVersion(node.stat.version()));
+        node.stat.set_mzxid(ctx.zxid);
+        node.stat.set_mtime(ctx.time_ms);
+        node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
+        *result->mutable_stat()->mutable_stat() = node.stat;
+        Fire(t, sub.set_data().path(), {WatchKind::kData, WatchKind::kExists},
+             proto::NODE_DATA_CHANGED, ctx);
+        break;
+      }
+      case proto::Txn::kSetAcl: {
+        Node& node = t.nodes_.at(sub.set_acl().path());
+        node.acl = t.InternAcl(
+            {sub.set_acl().acl().begin(), sub.set_acl().acl().end()});
+        node.stat.set_aversion(NextVersion(node.stat.aversion()));
+        *result->mutable_stat()->mutable_stat() = node.stat;
+        break;
+      }
+      default:  // check: no effect
+        break;
+    }
+  }
+
+  static void Multi(DataTree& t, const proto::MultiTxn& multi, const Ctx& ctx,
+                    proto::Response* response) {
+    ShadowMap shadow;
+    int failed = -1;
+    Status failure;
+    for (int i = 0; i < multi.ops_size() && failed < 0; ++i) {
+      failure = Fits(t, multi.ops(i), &shadow);
+      if (!failure.ok()) failed = i;
+    }
+    proto::MultiResponse* out = response->mutable_multi();
+    if (failed >= 0) {
+      response->set_err(failure.code());
+      for (int i = 0; i < multi.ops_size(); ++i) {
+        out->add_results()->set_err(i < failed ? proto::OK
+                                    : i == failed
+                                        ? failure.code()
+                                        : proto::RUNTIME_INCONSISTENCY);
+      }
+      return;
+    }
+    for (const proto::Txn& sub : multi.ops()) {
+      ApplyFitted(t, sub, ctx, out->add_results());
+    }
+  }
+
+  static void CloseSession(DataTree& t, SessionId session, const Ctx& ctx) {
+    // The closing session gets no events for its own ephemerals.
+    t.watches_.RemoveSession(session);
+    for (const std::string& path : t.EphemeralsOf(session)) {
+      proto::Txn del;
+      del.mutable_delete_()->set_path(path);
+      ShadowMap shadow;
+      if (Fits(t, del, &shadow).ok()) Delete(t, path, ctx);
+    }
+    t.sessions_.erase(session);
+  }
+};
+
+DataTree::DataTree(Limits limits) : limits_(limits) { InitDefaults(); }
+
+void DataTree::InitDefaults() {
+  const auto open_acl = InternAcl({MakeAcl(proto::ALL, "world", "anyone")});
+  const auto add = [&](const std::string& path, AclPtr acl) {
+    Node node;
+    node.acl = std::move(acl);
+    nodes_.emplace(path, std::move(node));
+    if (path == "/") return;
+    Node& parent = nodes_.at(ParentPath(path));
+    parent.children.insert(BaseName(path));
+    // Added without a create, as ZooKeeper's DataTree constructor does: the
+    // visible cversion (2*creates - numChildren) goes negative, so
+    // "stat /" shows cversion -1 as on a fresh ZooKeeper.
+    parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
+    parent.stat.set_cversion(-parent.stat.num_children());
+  };
+  add("/", open_acl);
+  add("/zookeeper", open_acl);
+  add("/zookeeper/quota", open_acl);
+  add("/zookeeper/config",
+      InternAcl({MakeAcl(proto::READ, "world", "anyone")}));
+}
+
+DataTree::AclPtr DataTree::InternAcl(std::vector<proto::Acl> acl) {
+  std::string key = AclKey(acl);
+  auto it = acl_cache_.find(key);
+  if (it != acl_cache_.end()) {
+    if (AclPtr live = it->second.lock()) return live;
+  }
+  auto ptr = std::make_shared<const std::vector<proto::Acl>>(std::move(acl));
+  acl_cache_[std::move(key)] = ptr;
+  if (acl_cache_.size() >= acl_cache_sweep_at_) {
+    std::erase_if(acl_cache_, [](const auto& e) { return e.second.expired(); });
+    acl_cache_sweep_at_ = std::max<size_t>(64, 2 * acl_cache_.size());
+  }
+  return ptr;
+}
+
+ApplyResult DataTree::Apply(const proto::Txn& txn) {
+  ApplyResult result;
+  proto::Response& response = result.response;
+  response.set_xid(txn.xid());
+  response.set_zxid(txn.zxid());
+  std::vector<std::string> maybe_empty;
+  const Impl::Ctx ctx{txn.zxid(), txn.time_ms(), &result, &maybe_empty};
+
+  switch (txn.body_case()) {
+    case proto::Txn::kMulti:
+      Impl::Multi(*this, txn.multi(), ctx, &response);
+      break;
+    case proto::Txn::kCreateSession: {
+      SessionInfo& info = sessions_[txn.session_id()];
+      info.timeout_ms = txn.create_session().timeout_ms();
+      info.password = txn.create_session().password();
+      response.mutable_empty();
+      break;
+    }
+    case proto::Txn::kCloseSession:
+      Impl::CloseSession(*this, txn.session_id(), ctx);
+      response.mutable_empty();
+      break;
+    default: {
+      ShadowMap shadow;
+      const Status fits = Impl::Fits(*this, txn, &shadow);
+      if (!fits.ok()) {
+        response.set_err(fits.code());
+        break;
+      }
+      proto::MultiOpResult op;
+      Impl::ApplyFitted(*this, txn, ctx, &op);
+      if (op.has_create()) {
+        *response.mutable_create() = std::move(*op.mutable_create());
+      } else if (op.has_stat()) {
+        *response.mutable_stat() = std::move(*op.mutable_stat());
+      } else {
+        response.mutable_empty();
+      }
+      break;
+    }
+  }
+
+  for (const std::string& path : maybe_empty) {
+    const Node* node = Find(path);
+    if (node == nullptr || !node->container || !node->children.empty() ||
+        node->stat.cversion() <= 0) {
+      continue;
+    }
+    auto& out = result.empty_containers;
+    if (std::find(out.begin(), out.end(), path) == out.end()) {
+      out.push_back(path);
+    }
+  }
+  last_zxid_ = std::max(last_zxid_, txn.zxid());
+  return result;
+}
+
+proto::Response DataTree::Read(SessionId session, const AuthIds& auth,
+                               const proto::Request& request) {
+  proto::Response response;
+  response.set_xid(request.xid());
+  response.set_zxid(last_zxid_);
+  const auto lookup = [&](const std::string& path) -> const Node* {
+    if (!IsValidPath(path)) {
+      response.set_err(proto::BAD_ARGUMENTS);
+      return nullptr;
+    }
+    const Node* node = Find(path);
+    if (node == nullptr) response.set_err(proto::NO_NODE);
+    return node;
+  };
+  const auto allowed = [&](const Node& node, int32_t perm) {
+    if (node.acl == nullptr || AclAllows(*node.acl, perm, auth)) return true;
+    response.set_err(proto::NO_AUTH);
+    return false;
+  };
+
+  switch (request.op_case()) {
+    case proto::Request::kExists: {
+      const std::string& path = request.exists().path();
+      if (!IsValidPath(path)) {
+        response.set_err(proto::BAD_ARGUMENTS);
+        break;
+      }
+      const Node* node = Find(path);
+      if (request.exists().watch()) {
+        watches_.Add(path, node ? WatchKind::kData : WatchKind::kExists,
+                     session);
+      }
+      if (node == nullptr) {
+        response.set_err(proto::NO_NODE);
+      } else {
+        *response.mutable_stat()->mutable_stat() = node->stat;
+      }
+      break;
+    }
+    case proto::Request::kGetData: {
+      const std::string& path = request.get_data().path();
+      const Node* node = lookup(path);
+      if (node == nullptr || !allowed(*node, proto::READ)) break;
+      if (request.get_data().watch()) {
+        watches_.Add(path, WatchKind::kData, session);
+      }
+      proto::GetDataResponse* out = response.mutable_get_data();
+      out->set_data(node->data);
+      *out->mutable_stat() = node->stat;
+      break;
+    }
+    case proto::Request::kGetChildren: {
+      const std::string& path = request.get_children().path();
+      const Node* node = lookup(path);
+      if (node == nullptr || !allowed(*node, proto::READ)) break;
+      if (request.get_children().watch()) {
+        watches_.Add(path, WatchKind::kChildren, session);
+      }
+      proto::GetChildrenResponse* out = response.mutable_get_children();
+      for (const std::string& child : node->children) out->add_children(child);
+      *out->mutable_stat() = node->stat;
+      break;
+    }
+    case proto::Request::kGetAcl: {
+      const Node* node = lookup(request.get_acl().path());
+      // ZooKeeper 3.9: READ or ADMIN reads the ACL; without ADMIN the
+      // digest hashes are masked.
+      if (node == nullptr || !allowed(*node, proto::READ | proto::ADMIN)) {
+        break;
+      }
+      proto::GetAclResponse* out = response.mutable_get_acl();
+      if (node->acl != nullptr) {
+        const bool admin = AclAllows(*node->acl, proto::ADMIN, auth);
+        for (const proto::Acl& a :
+             admin ? *node->acl : internal::RedactDigests(*node->acl)) {
+          *out->add_acl() = a;
+        }
+      }
+      *out->mutable_stat() = node->stat;
+      break;
+    }
+    default:
+      response.set_err(proto::BAD_ARGUMENTS);
+      break;
+  }
+  return response;
+}
+
+void DataTree::RemoveWatches(SessionId session) {
+  watches_.RemoveSession(session);
+}
+
+const Node* DataTree::Find(const std::string& path) const {
+  auto it = nodes_.find(path);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> DataTree::EphemeralsOf(SessionId session) const {
+  auto it = ephemerals_.find(session);
+  if (it == ephemerals_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+void DataTree::ForEachNode(
+    const std::function<void(const std::string& path, const Node&)>& fn) const {
+  // Depth first from "/", children in name order; an explicit stack, since
+  // a tree may be far deeper than the call stack.
+  std::vector<std::string> stack;
+  if (nodes_.count("/") > 0) stack.push_back("/");
+  while (!stack.empty()) {
+    std::string path = std::move(stack.back());
+    stack.pop_back();
+    const Node& node = nodes_.at(path);
+    fn(path, node);
+    for (auto it = node.children.rbegin(); it != node.children.rend(); ++it) {
+      stack.push_back(ChildPath(path, *it));
+    }
+  }
+}
+
+void DataTree::Clear() {
+  nodes_.clear();
+  sessions_.clear();
+  ephemerals_.clear();
+  watches_ = WatchRegistry();
+  acl_cache_.clear();
+  acl_cache_sweep_at_ = 64;
+  last_zxid_ = 0;
+}
+
+bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
+  const std::string& path = loaded.path();
+  if (!IsValidPath(path) || nodes_.count(path) > 0) return false;
+  Node* parent = nullptr;
+  if (path != "/") {
+    auto it = nodes_.find(ParentPath(path));
+    if (it == nodes_.end()) return false;
+    parent = &it->second;
+  }
+  Node node;
+  node.data = loaded.data();
+  node.acl = InternAcl({loaded.acl().begin(), loaded.acl().end()});
+  node.stat = loaded.stat();
+  node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
+  node.stat.set_num_children(0);  // counted as the children load
+  node.container = loaded.container();
+  node.ttl_ms = loaded.ttl_ms();
+  const int64_t owner = node.stat.ephemeral_owner();
+  nodes_.emplace(path, std::move(node));
+  if (parent != nullptr) {
+    parent->children.insert(BaseName(path));
+    parent->stat.set_num_children(
+        static_cast<int32_t>(parent->children.size()));
+  }
+  if (owner != 0) ephemerals_[owner].insert(path);
+  return true;
+}
+
+void DataTree::InsertLoadedSession(const proto::SnapshotSession& session) {
+  SessionInfo& info = sessions_[session.session_id()];
+  info.timeout_ms = session.timeout_ms();
+  info.password = session.password();
+}
+
+void DataTree::FinishLoad(Zxid last_zxid) {
+  if (nodes_.empty()) InitDefaults();
+  last_zxid_ = last_zxid;
+}
+
+uint64_t DataTree::Digest() const {
+  Fnv fnv;
+  ForEachNode([&](const std::string& path, const Node& node) {
+    fnv.Str(path);
+    fnv.Str(node.data);
+    const proto::Stat& s = node.stat;
+    for (int64_t v :
+         {s.czxid(), s.mzxid(), s.ctime(), s.mtime(), int64_t{s.version()},
+          int64_t{s.cversion()}, int64_t{s.aversion()}, s.ephemeral_owner(),
+          int64_t{s.data_length()}, int64_t{s.num_children()}, s.pzxid()}) {
+      fnv.U64(static_cast<uint64_t>(v));
+    }
+    const size_t acl_count = node.acl ? node.acl->size() : 0;
+    fnv.U64(acl_count);
+    for (size_t i = 0; i < acl_count; ++i) {
+      const proto::Acl& a = (*node.acl)[i];
+      fnv.U64(static_cast<uint64_t>(static_cast<uint32_t>(a.perms())));
+      fnv.Str(a.id().scheme());
+      fnv.Str(a.id().id());
+    }
+    fnv.U64(node.container ? 1 : 0);
+    fnv.U64(static_cast<uint64_t>(node.ttl_ms));
+  });
+  return fnv.value();
+}
+
+}  // namespace canopy::tree

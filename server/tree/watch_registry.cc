@@ -1,0 +1,83 @@
+#include "server/tree/watch_registry.h"
+
+#include <algorithm>
+
+namespace canopy::tree {
+
+std::unordered_map<std::string, std::set<SessionId>>& WatchRegistry::MapFor(
+    WatchKind kind) {
+  switch (kind) {
+    case WatchKind::kData:
+      return data_;
+    case WatchKind::kExists:
+      return exists_;
+    case WatchKind::kChildren:
+      break;
+  }
+  return children_;
+}
+
+const std::unordered_map<std::string, std::set<SessionId>>&
+WatchRegistry::MapFor(WatchKind kind) const {
+  return const_cast<WatchRegistry*>(this)->MapFor(kind);
+}
+
+void WatchRegistry::Add(const std::string& path, WatchKind kind,
+                        SessionId session) {
+  if (MapFor(kind)[path].insert(session).second) {
+    by_session_[session].emplace(path, static_cast<int>(kind));
+    ++size_;
+  }
+}
+
+std::vector<SessionId> WatchRegistry::Take(
+    const std::string& path, std::initializer_list<WatchKind> kinds) {
+  std::vector<SessionId> out;
+  for (WatchKind kind : kinds) {
+    auto& map = MapFor(kind);
+    auto it = map.find(path);
+    if (it == map.end()) continue;
+    for (SessionId session : it->second) {
+      out.push_back(session);
+      auto s = by_session_.find(session);
+      if (s != by_session_.end()) {
+        s->second.erase({path, static_cast<int>(kind)});
+        if (s->second.empty()) by_session_.erase(s);
+      }
+      --size_;
+    }
+    map.erase(it);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void WatchRegistry::RemoveSession(SessionId session) {
+  auto s = by_session_.find(session);
+  if (s == by_session_.end()) return;
+  for (const auto& [path, kind] : s->second) {
+    auto& map = MapFor(static_cast<WatchKind>(kind));
+    auto it = map.find(path);
+    if (it == map.end()) continue;
+    if (it->second.erase(session) > 0) --size_;
+    if (it->second.empty()) map.erase(it);
+  }
+  by_session_.erase(s);
+}
+
+size_t WatchRegistry::size() const { return size_; }
+
+size_t WatchRegistry::CountFor(SessionId session) const {
+  auto s = by_session_.find(session);
+  return s == by_session_.end() ? 0 : s->second.size();
+}
+
+bool WatchRegistry::Has(const std::string& path, WatchKind kind,
+                        SessionId session) const {
+  const auto& map = MapFor(kind);
+  auto it = map.find(path);
+  return it != map.end() && it->second.count(session) > 0;
+}
+
+}  // namespace canopy::tree
