@@ -12,6 +12,8 @@
 #ifndef CANOPY_SERVER_NET_CLIENT_CONNECTION_H_
 #define CANOPY_SERVER_NET_CLIENT_CONNECTION_H_
 
+#include <utility>  // before Asio: its C++20 awaitable needs std::exchange
+
 #include <boost/asio.hpp>
 #include <cstdint>
 #include <functional>

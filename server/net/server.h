@@ -10,6 +10,8 @@
 #ifndef CANOPY_SERVER_NET_SERVER_H_
 #define CANOPY_SERVER_NET_SERVER_H_
 
+#include <utility>  // before Asio: its C++20 awaitable needs std::exchange
+
 #include <boost/asio.hpp>
 #include <atomic>
 #include <memory>
@@ -42,7 +44,7 @@ struct ServerOptions {
   int max_client_connections = 0;  // per IP; 0 means no limit
 };
 
-class Server : private ConnectionOwner, private pipeline::PipelineHost {
+class Server : public ConnectionOwner, public pipeline::PipelineHost {
  public:
   // Recovers state and binds the client port; errors name what failed.
   static Result<std::unique_ptr<Server>> Open(ServerOptions options);
