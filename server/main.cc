@@ -1,5 +1,6 @@
 // canopy-server: runs one Canopy member.
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "canopy-server 0.1.0");
   CLI11_PARSE(app, argc, argv);
 
+  // The log goes to stderr; stdout carries only the "listening" line.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("canopy"));
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 

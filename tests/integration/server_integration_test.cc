@@ -3,6 +3,9 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <atomic>
 #include <mutex>
 #include <set>
@@ -337,6 +340,70 @@ TEST_F(ServerTest, AcknowledgedCreatesSurviveSigkill) {
     }
   }
   EXPECT_EQ(checked, size_t(total.load()));
+}
+
+}  // namespace
+}  // namespace canopy::testing
+
+namespace canopy::testing {
+namespace {
+
+TEST(ServerSnapshotTest, SnapshotsTruncateTheLogAndRecoveryUsesThem) {
+  TempDir dir;
+  const std::string config = TestConfig(dir.path()) +
+                             "snapCount=100\nautopurge.snapRetainCount=2\n";
+  auto server = ServerProcess::Start(dir.path(), config);
+  ASSERT_NE(server, nullptr);
+  auto c = RawClient::Open(server->port());
+  ASSERT_NE(c, nullptr);
+  ASSERT_TRUE(c->Handshake().has_value());
+  ASSERT_EQ(c->Call(CreateReq("/s", "")).err(), proto::OK);
+  constexpr int kNodes = 1000;
+  for (int i = 0; i < kNodes; ++i) {
+    c->Send(CreateReq("/s/n" + std::to_string(i), std::to_string(i)));
+  }
+  for (int i = 0; i < kNodes; ++i) {
+    auto m = c->Receive();
+    ASSERT_TRUE(m && m->has_response());
+    ASSERT_EQ(m->response().err(), proto::OK);
+  }
+  // Snapshots are written by a child process in the background; wait (a
+  // bounded number of round trips, each a tick apart) until at least one
+  // exists, then kill without warning.
+  namespace fs = std::filesystem;
+  const fs::path snaps = fs::path(dir.path()) / "snapshots";
+  auto count_snapshots = [&] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(snaps)) {
+      const auto name = e.path().filename().string();
+      n += name.rfind("snapshot.", 0) == 0 &&
+           name.find("tmp") == std::string::npos;
+    }
+    return n;
+  };
+  for (int i = 0; i < 200 && count_snapshots() < 2; ++i) {
+    ASSERT_EQ(c->Call(SetReq("/s", std::to_string(i))).err(), proto::OK);
+  }
+  EXPECT_GE(count_snapshots(), 1);
+  EXPECT_LE(count_snapshots(), 2) << "purge keeps snapRetainCount";
+  c.reset();
+  server->Kill(SIGKILL);
+
+  server = ServerProcess::Start(dir.path(), config);
+  ASSERT_NE(server, nullptr);
+  c = RawClient::Open(server->port());
+  ASSERT_TRUE(c->Handshake().has_value());
+  auto children = c->Call(ChildrenReq("/s"));
+  ASSERT_EQ(children.err(), proto::OK);
+  EXPECT_EQ(children.get_children().children_size(), kNodes);
+  auto got = c->Call(GetReq("/s/n777"));
+  ASSERT_EQ(got.err(), proto::OK);
+  EXPECT_EQ(got.get_data().data(), "777");
+  // The restart loaded a snapshot rather than replaying the whole log.
+  std::ifstream log(dir.path() + "/server.log");
+  std::stringstream text;
+  text << log.rdbuf();
+  EXPECT_NE(text.str().find("loaded snapshot"), std::string::npos);
 }
 
 }  // namespace

@@ -76,7 +76,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
     if (log) dup2(fileno(log), STDERR_FILENO);
     execl(CANOPY_SERVER_BIN, CANOPY_SERVER_BIN, "--config",
           config_path.c_str(), "--port", port_arg.c_str(), "--log-level",
-          "warn", static_cast<char*>(nullptr));
+          "info", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out_pipe[1]);
