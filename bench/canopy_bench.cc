@@ -41,7 +41,8 @@ class Worker {
         index_(index),
         measuring_(measuring),
         stopping_(stopping),
-        value_(size_t(settings.value_bytes), 'v') {}
+        value_(size_t(settings.value_bytes), 'v'),
+        open_acl_(canopy::OpenAcl()) {}
 
   void Start() {
     for (int i = 0; i < settings_.window; ++i) Issue();
@@ -66,8 +67,7 @@ class Worker {
       auto* create = request.mutable_create();
       create->set_path(own + "-" + std::to_string(n));
       create->set_data(value_);
-      *create->mutable_acl() = {canopy::OpenAcl().begin(),
-                                canopy::OpenAcl().end()};
+      for (const auto& acl : open_acl_) *create->add_acl() = acl;
     } else if (settings_.workload == "set") {
       auto* set = request.mutable_set_data();
       set->set_path(own);
@@ -109,6 +109,7 @@ class Worker {
   std::atomic<bool>* measuring_;
   std::atomic<bool>* stopping_;
   std::string value_;
+  std::vector<canopy::proto::Acl> open_acl_;
   uint64_t counter_ = 0;
   std::mutex mu_;
   std::condition_variable done_cv_;
