@@ -1,6 +1,8 @@
 #include "server/net/client_connection.h"
 
+#include <cstdint>
 #include <cstring>
+#include <string_view>
 
 #include "common/native_frame.h"
 
@@ -72,29 +74,52 @@ void ClientConnection::OnRead(size_t) {
         out_ += owner_->OnFourLetterWord(word);
         in_.clear();
         CloseAfterFlush();
-      } else {
-        Abort();
+        return;
       }
-      return;
+      // ZooKeeper's dialect: the four bytes are the ConnectRequest's length
+      // and stay in in_ for ParseFrames.
+      const uint32_t length = frame::DecodeLength(in_.data());
+      if (length == 0 || length > max_frame_bytes_) {
+        Abort();
+        return;
+      }
+      dialect_ = Dialect::kJute;
     }
   }
+  ProcessInput();
+}
+
+void ClientConnection::ProcessInput() {
+  if (closed_) return;
   if (!ParseFrames()) {
     Abort();
+    return;
+  }
+  if (closed_) return;
+  if (InputFull()) {
+    input_paused_ = true;
     return;
   }
   ReadMore();
 }
 
+bool ClientConnection::InputFull() const {
+  return dialect_ == Dialect::kJute &&
+         jute_.outstanding() >= kMaxOutstandingJute;
+}
+
 bool ClientConnection::ParseFrames() {
   size_t offset = 0;
-  while (!closed_ && in_.size() - offset >= frame::kHeaderBytes) {
+  while (!closed_ && !InputFull() &&
+         in_.size() - offset >= frame::kHeaderBytes) {
     const uint32_t length = frame::DecodeLength(in_.data() + offset);
     if (length > max_frame_bytes_) return false;
+    if (dialect_ == Dialect::kJute && length == 0) return false;
     if (in_.size() - offset - frame::kHeaderBytes < length) break;
     proto::ClientMessage message;
-    if (!message.ParseFromArray(in_.data() + offset + frame::kHeaderBytes,
-                                int(length)) ||
-        message.msg_case() == proto::ClientMessage::MSG_NOT_SET) {
+    if (!DecodeFrame(std::string_view(in_.data() + offset + frame::kHeaderBytes,
+                                      length),
+                     &message)) {
       return false;
     }
     offset += frame::kHeaderBytes + length;
@@ -104,14 +129,49 @@ bool ClientConnection::ParseFrames() {
   return true;
 }
 
+bool ClientConnection::DecodeFrame(std::string_view payload,
+                                   proto::ClientMessage* message) {
+  if (dialect_ == Dialect::kJute) {
+    Result<proto::ClientMessage> decoded = jute_.Decode(payload);
+    if (!decoded.ok()) return false;
+    *message = std::move(decoded).value();
+    return true;
+  }
+  return message->ParseFromArray(payload.data(), int(payload.size())) &&
+         message->msg_case() != proto::ClientMessage::MSG_NOT_SET;
+}
+
 void ClientConnection::Send(const proto::ServerMessage& message) {
   if (closed_ || close_after_flush_) return;
-  frame::AppendFrame(message, &out_);
+  if (dialect_ == Dialect::kJute) {
+    Result<std::string> payload = jute_.Encode(message);
+    if (!payload.ok() || payload->size() > UINT32_MAX) {
+      Abort();
+      return;
+    }
+    AppendJuteFrame(*payload);
+    if (input_paused_ && jute_.outstanding() <= kMaxOutstandingJute / 2) {
+      // Resume outside this call: the owner may be in the middle of sending
+      // and must not receive messages from inside Send.
+      input_paused_ = false;
+      asio::post(socket_.get_executor(),
+                 [self = shared_from_this()] { self->ProcessInput(); });
+    }
+  } else {
+    frame::AppendFrame(message, &out_);
+  }
   if (out_.size() + writing_.size() > max_output_bytes_) {
     Abort();
     return;
   }
   Flush();
+}
+
+void ClientConnection::AppendJuteFrame(const std::string& payload) {
+  char header[frame::kHeaderBytes];
+  frame::EncodeLength(uint32_t(payload.size()), header);
+  out_.append(header, frame::kHeaderBytes);
+  out_ += payload;
 }
 
 void ClientConnection::Flush() {

@@ -2,13 +2,18 @@
 //
 // The first four bytes tell the dialect: the native magic "CNPY" starts
 // length-prefixed protobuf frames; a four-letter word ("ruok", ...) is
-// answered and the connection closed; anything else is refused (ZooKeeper's
-// jute dialect comes with the compatibility issue). A frame above the maximum
-// size or one that does not parse closes this connection only.
+// answered and the connection closed; otherwise they are the length of
+// ZooKeeper's first jute frame (0 < length <= max frame size, else the
+// connection is refused), its ConnectRequest. Either dialect reaches the
+// owner as ClientMessages, and Send encodes ServerMessages in the
+// connection's dialect. A frame of a bad size or one that does not decode
+// closes this connection only.
 //
 // Lives on the server's single IO thread; every method must be called there.
 // Output is batched: everything queued while a write is in flight goes out
-// in the next single write.
+// in the next single write. A jute connection stops reading while
+// kMaxOutstandingJute of its requests await answers, and reads on once half
+// of them are answered.
 #ifndef CANOPY_SERVER_NET_CLIENT_CONNECTION_H_
 #define CANOPY_SERVER_NET_CLIENT_CONNECTION_H_
 
@@ -19,8 +24,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "proto/canopy.pb.h"
+#include "server/net/jute_dialect.h"
 
 namespace canopy::net {
 
@@ -38,6 +45,8 @@ class ConnectionOwner {
 class ClientConnection
     : public std::enable_shared_from_this<ClientConnection> {
  public:
+  static constexpr size_t kMaxOutstandingJute = 4096;
+
   ClientConnection(boost::asio::ip::tcp::socket socket, uint64_t id,
                    ConnectionOwner* owner, uint32_t max_frame_bytes,
                    size_t max_output_bytes);
@@ -57,7 +66,13 @@ class ClientConnection
  private:
   void ReadMore();
   void OnRead(size_t bytes);
+  // Parses what is buffered and reads more unless input is paused; called
+  // only while no read is in flight.
+  void ProcessInput();
   bool ParseFrames();
+  bool DecodeFrame(std::string_view payload, proto::ClientMessage* message);
+  bool InputFull() const;
+  void AppendJuteFrame(const std::string& payload);
   void Flush();
   void Shutdown();
 
@@ -68,8 +83,10 @@ class ClientConnection
   size_t max_output_bytes_;
   std::string peer_ip_;
 
-  enum class Dialect { kUnknown, kNative };
+  enum class Dialect { kUnknown, kNative, kJute };
   Dialect dialect_ = Dialect::kUnknown;
+  jute::JuteDialect jute_;
+  bool input_paused_ = false;  // no read in flight until resumed
   std::string in_;       // bytes read, not yet parsed
   std::string out_;      // queued while a write is in flight
   std::string writing_;  // the buffer being written
