@@ -1,5 +1,7 @@
 #include "server/config.h"
 
+#include "server/net/four_letter.h"
+
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -103,8 +105,14 @@ Result<Config> ParseConfig(const std::string& text,
       if (!ParseNumber<int64_t>(value, 1, 1000, &ticks)) {
         return bad("ticks, 1 to 1000");
       }
+    } else if (key == "4lw.commands.whitelist") {
+      std::vector<std::string> unknown;
+      net::ParseWhitelist(value, &unknown);
+      for (const auto& word : unknown) {
+        config.warnings.push_back(where + "unknown four-letter word " + word);
+      }
+      s.four_letter_whitelist = value;
     } else if (key == "autopurge.purgeInterval" ||
-               key == "4lw.commands.whitelist" ||
                key == "admin.enableServer" || key == "admin.serverPort" ||
                key == "standaloneEnabled" || key == "reconfigEnabled") {
       // Accepted; honoured by later issues.

@@ -35,7 +35,10 @@ ClientConnection::ClientConnection(asio::ip::tcp::socket socket, uint64_t id,
       max_output_bytes_(max_output_bytes) {
   boost::system::error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
-  if (!ec) peer_ip_ = endpoint.address().to_string();
+  if (!ec) {
+    peer_ip_ = endpoint.address().to_string();
+    peer_port_ = endpoint.port();
+  }
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 }
 
@@ -123,6 +126,7 @@ bool ClientConnection::ParseFrames() {
       return false;
     }
     offset += frame::kHeaderBytes + length;
+    ++received_;
     owner_->OnClientMessage(id_, std::move(message));
   }
   in_.erase(0, offset);
@@ -143,6 +147,7 @@ bool ClientConnection::DecodeFrame(std::string_view payload,
 
 void ClientConnection::Send(const proto::ServerMessage& message) {
   if (closed_ || close_after_flush_) return;
+  ++sent_;
   if (dialect_ == Dialect::kJute) {
     Result<std::string> payload = jute_.Encode(message);
     if (!payload.ok() || payload->size() > UINT32_MAX) {

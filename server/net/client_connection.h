@@ -62,6 +62,11 @@ class ClientConnection
 
   uint64_t id() const { return id_; }
   const std::string& peer_ip() const { return peer_ip_; }
+  uint16_t peer_port() const { return peer_port_; }
+  // Frames received from and sent to the client.
+  uint64_t received() const { return received_; }
+  uint64_t sent() const { return sent_; }
+  bool is_jute() const { return dialect_ == Dialect::kJute; }
 
  private:
   void ReadMore();
@@ -82,6 +87,9 @@ class ClientConnection
   uint32_t max_frame_bytes_;
   size_t max_output_bytes_;
   std::string peer_ip_;
+  uint16_t peer_port_ = 0;
+  uint64_t received_ = 0;
+  uint64_t sent_ = 0;
 
   enum class Dialect { kUnknown, kNative, kJute };
   Dialect dialect_ = Dialect::kUnknown;

@@ -10,6 +10,7 @@
 
 #include <leveldb/env.h>
 
+#include "server/net/four_letter.h"
 #include "server/storage/snapshot.h"
 
 namespace canopy::net {
@@ -73,6 +74,8 @@ Server::Server(ServerOptions options)
   if (options_.max_session_timeout_ms <= 0) {
     options_.max_session_timeout_ms = int32_t(20 * options_.tick_ms);
   }
+  four_letter_whitelist_ =
+      ParseWhitelist(options_.four_letter_whitelist, nullptr);
 }
 
 Server::~Server() {
@@ -295,17 +298,31 @@ void Server::OnClientMessage(uint64_t conn, proto::ClientMessage message) {
 }
 
 std::string Server::OnFourLetterWord(const std::string& word) {
-  if (word == "ruok") return "imok";
-  if (word == "isro") return "rw";
-  if (word == "srvr" || word == "stat") {
-    const auto& p = *pipeline_;
-    return fmt::format(
-        "Canopy version: {}\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n"
-        "Connections: {}\n",
-        "0.1.0", p.tree().last_zxid(), p.tree().node_count(),
-        p.connection_count());
+  FourLetterContext context;
+  context.pipeline = pipeline_.get();
+  context.mode = "standalone";
+  for (const auto& [id, conn] : conns_) {
+    ConnectionInfo info;
+    info.ip = conn->peer_ip();
+    info.port = conn->peer_port();
+    info.received = conn->received();
+    info.sent = conn->sent();
+    context.connections.push_back(info);
   }
-  return word + " is not executed because it is not in the whitelist.\n";
+  const auto& o = options_;
+  context.config = {
+      {"clientPort", std::to_string(port_)},
+      {"clientPortAddress", o.address},
+      {"dataDir", o.data_dir},
+      {"dataLogDir", o.data_log_dir},
+      {"tickTime", std::to_string(o.tick_ms)},
+      {"maxClientCnxns", std::to_string(o.max_client_connections)},
+      {"minSessionTimeout", std::to_string(o.min_session_timeout_ms)},
+      {"maxSessionTimeout", std::to_string(o.max_session_timeout_ms)},
+      {"snapCount", std::to_string(o.snap_count)},
+      {"serverId", std::to_string(o.server_id)},
+  };
+  return AnswerFourLetterWord(word, four_letter_whitelist_, context);
 }
 
 void Server::OnConnectionClosed(uint64_t conn) {

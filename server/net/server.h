@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <sys/types.h>
+#include <set>
 #include <unordered_map>
 
 #include "common/status.h"
@@ -42,6 +43,8 @@ struct ServerOptions {
   int64_t max_data_bytes = 1024 * 1024;
   size_t max_output_bytes = 64 * 1024 * 1024;
   int max_client_connections = 0;  // per IP; 0 means no limit
+  // 4lw.commands.whitelist: "*" or a comma-separated list of words.
+  std::string four_letter_whitelist = "*";
 };
 
 class Server : public ConnectionOwner, public pipeline::PipelineHost {
@@ -99,6 +102,7 @@ class Server : public ConnectionOwner, public pipeline::PipelineHost {
   pid_t snapshot_child_ = -1;
   Zxid snapshot_child_zxid_ = 0;
   std::atomic<bool> stopping_{false};
+  std::set<std::string> four_letter_whitelist_;
 };
 
 }  // namespace canopy::net

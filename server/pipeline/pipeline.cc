@@ -177,6 +177,7 @@ void Pipeline::OnRequest(ConnId conn, proto::Request request, Now now) {
   if (!tracker_.Touch(session, now_.mono_ms)) {
     Pending pending;
     pending.xid = xid;
+    pending.start_ms = now_.mono_ms;
     pending.response = ErrorResponse(xid, proto::SESSION_EXPIRED);
     queue.push_back(std::move(pending));
     Flush(session);
@@ -186,6 +187,7 @@ void Pipeline::OnRequest(ConnId conn, proto::Request request, Now now) {
   if (IsRead(request)) {
     Pending pending;
     pending.xid = xid;
+    pending.start_ms = now_.mono_ms;
     pending.read = std::move(request);
     queue.push_back(std::move(pending));
   } else if (IsWrite(request)) {
@@ -193,6 +195,7 @@ void Pipeline::OnRequest(ConnId conn, proto::Request request, Now now) {
   } else {
     Pending pending;
     pending.xid = xid;
+    pending.start_ms = now_.mono_ms;
     switch (request.op_case()) {
       case proto::Request::kPing:
         pending.response = ErrorResponse(xid, proto::OK);
@@ -251,6 +254,7 @@ void Pipeline::HandleWrite(SessionId session, const Conn& state,
       preparer_.Prepare(session, state.auth, request, zxid, now_.wall_ms);
   Pending pending;
   pending.xid = xid;
+  pending.start_ms = now_.mono_ms;
   if (prepared.txn) {
     pending.zxid = zxid;
     ProposeOrDie(std::move(*prepared.txn));
@@ -266,6 +270,7 @@ void Pipeline::HandleClose(SessionId session, int32_t xid) {
   tracker_.MarkClosing(session);
   Pending pending;
   pending.xid = xid;
+  pending.start_ms = now_.mono_ms;
   pending.close_after = true;
   pending.zxid = core_->NextZxid();
   ProposeOrDie(
@@ -439,8 +444,10 @@ void Pipeline::Flush(SessionId session) {
     }
     response.set_xid(head.xid);
     const bool close_after = head.close_after;
+    const int64_t start_ms = head.start_ms;
     local.queue.pop_front();
     if (conn == 0) continue;
+    stats_.RecordLatency(now_.mono_ms - start_ms);
     host_->SendResponse(conn, response);
     if (close_after) {
       host_->CloseConnection(conn);

@@ -11,6 +11,7 @@
 #ifndef CANOPY_SERVER_PIPELINE_PIPELINE_H_
 #define CANOPY_SERVER_PIPELINE_PIPELINE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -68,8 +69,19 @@ struct PipelineOptions {
 
 struct PipelineStats {
   uint64_t requests = 0;
+  uint64_t responses = 0;
   uint64_t txns_applied = 0;
   uint64_t watch_events = 0;
+  // Request-to-answer latency of answered requests, in ms.
+  int64_t latency_min_ms = 0;
+  int64_t latency_max_ms = 0;
+  int64_t latency_total_ms = 0;
+  void RecordLatency(int64_t ms) {
+    latency_min_ms = responses == 0 ? ms : std::min(latency_min_ms, ms);
+    latency_max_ms = std::max(latency_max_ms, ms);
+    latency_total_ms += ms;
+    ++responses;
+  }
 };
 
 class Pipeline {
@@ -106,6 +118,7 @@ class Pipeline {
   // One request waiting for its answer, in a session's queue.
   struct Pending {
     int32_t xid = 0;
+    int64_t start_ms = 0;                   // monotonic arrival time
     Zxid zxid = 0;                          // a write awaiting this apply
     std::optional<proto::Request> read;     // served when at the head
     std::optional<proto::Response> response;  // ready to send
