@@ -11,7 +11,7 @@ packages=(
   libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libedit-dev libssl-dev
-  python3-kazoo python3-pytest libzookeeper-mt-dev
+  python3-kazoo python3-pytest libzookeeper-mt-dev zookeeper-bin zookeeper
   netcat-openbsd
 )
 
