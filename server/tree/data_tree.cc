@@ -147,18 +147,9 @@ struct DataTree::Impl {
   }
 
   static void Fire(DataTree& t, const std::string& path,
-                   std::initializer_list<WatchKind> kinds,
-                   proto::EventType type, const Ctx& ctx) {
+                   proto::EventType type, const AclPtr& acl, const Ctx& ctx) {
     if (t.watches_.size() == 0) return;
-    for (SessionId session : t.watches_.Take(path, kinds)) {
-      FiredWatch fired;
-      fired.session = session;
-      fired.event.set_type(type);
-      fired.event.set_state(proto::STATE_SYNC_CONNECTED);
-      fired.event.set_path(path);
-      fired.event.set_zxid(ctx.zxid);
-      ctx.result->watches.push_back(std::move(fired));
-    }
+    t.Notify(path, type, ctx.zxid, acl, &ctx.result->watches);
   }
 
   static void Create(DataTree& t, const proto::CreateTxn& c, const Ctx& ctx,
@@ -187,12 +178,11 @@ struct DataTree::Impl {
     if (c.ephemeral_owner() != 0) {
       t.ephemerals_[c.ephemeral_owner()].insert(path);
     }
+    if (c.ttl_ms() > 0) t.ttl_nodes_.insert(path);
     out->set_path(path);
     *out->mutable_stat() = it->second.stat;
-    Fire(t, path, {WatchKind::kExists, WatchKind::kData}, proto::NODE_CREATED,
-         ctx);
-    Fire(t, parent_path, {WatchKind::kChildren}, proto::NODE_CHILDREN_CHANGED,
-         ctx);
+    Fire(t, path, proto::NODE_CREATED, it->second.acl, ctx);
+    Fire(t, parent_path, proto::NODE_CHILDREN_CHANGED, parent.acl, ctx);
   }
 
   static void Delete(DataTree& t, const std::string& path, const Ctx& ctx) {
@@ -204,6 +194,8 @@ struct DataTree::Impl {
         if (e->second.empty()) t.ephemerals_.erase(e);
       }
     }
+    if (it->second.ttl_ms > 0) t.ttl_nodes_.erase(path);
+    const AclPtr acl = std::move(it->second.acl);
     t.nodes_.erase(it);
     const std::string parent_path = ParentPath(path);
     Node& parent = t.nodes_.at(parent_path);
@@ -214,10 +206,8 @@ struct DataTree::Impl {
     parent.stat.set_pzxid(std::max(parent.stat.pzxid(), ctx.zxid));
     parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
     if (parent.container) ctx.maybe_empty->push_back(parent_path);
-    Fire(t, path, {WatchKind::kData, WatchKind::kExists, WatchKind::kChildren},
-         proto::NODE_DELETED, ctx);
-    Fire(t, parent_path, {WatchKind::kChildren}, proto::NODE_CHILDREN_CHANGED,
-         ctx);
+    Fire(t, path, proto::NODE_DELETED, acl, ctx);
+    Fire(t, parent_path, proto::NODE_CHILDREN_CHANGED, parent.acl, ctx);
   }
 
   // Applies a txn that Fits() accepted; the answer goes into result.
@@ -239,8 +229,8 @@ struct DataTree::Impl {
         node.stat.set_mtime(ctx.time_ms);
         node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
         *result->mutable_stat()->mutable_stat() = node.stat;
-        Fire(t, sub.set_data().path(), {WatchKind::kData, WatchKind::kExists},
-             proto::NODE_DATA_CHANGED, ctx);
+        Fire(t, sub.set_data().path(), proto::NODE_DATA_CHANGED, node.acl,
+             ctx);
         break;
       }
       case proto::Txn::kSetAcl: {
@@ -391,96 +381,22 @@ ApplyResult DataTree::Apply(const proto::Txn& txn) {
   return result;
 }
 
-proto::Response DataTree::Read(SessionId session, const AuthIds& auth,
-                               const proto::Request& request) {
-  proto::Response response;
-  response.set_xid(request.xid());
-  response.set_zxid(last_zxid_);
-  const auto lookup = [&](const std::string& path) -> const Node* {
-    if (!IsValidPath(path)) {
-      response.set_err(proto::BAD_ARGUMENTS);
-      return nullptr;
-    }
-    const Node* node = Find(path);
-    if (node == nullptr) response.set_err(proto::NO_NODE);
-    return node;
-  };
-  const auto allowed = [&](const Node& node, int32_t perm) {
-    if (node.acl == nullptr || AclAllows(*node.acl, perm, auth)) return true;
-    response.set_err(proto::NO_AUTH);
-    return false;
-  };
-
-  switch (request.op_case()) {
-    case proto::Request::kExists: {
-      const std::string& path = request.exists().path();
-      if (!IsValidPath(path)) {
-        response.set_err(proto::BAD_ARGUMENTS);
-        break;
-      }
-      const Node* node = Find(path);
-      if (request.exists().watch()) {
-        watches_.Add(path, node ? WatchKind::kData : WatchKind::kExists,
-                     session);
-      }
-      if (node == nullptr) {
-        response.set_err(proto::NO_NODE);
-      } else {
-        *response.mutable_stat()->mutable_stat() = node->stat;
-      }
-      break;
-    }
-    case proto::Request::kGetData: {
-      const std::string& path = request.get_data().path();
-      const Node* node = lookup(path);
-      if (node == nullptr || !allowed(*node, proto::READ)) break;
-      if (request.get_data().watch()) {
-        watches_.Add(path, WatchKind::kData, session);
-      }
-      proto::GetDataResponse* out = response.mutable_get_data();
-      out->set_data(node->data);
-      *out->mutable_stat() = node->stat;
-      break;
-    }
-    case proto::Request::kGetChildren: {
-      const std::string& path = request.get_children().path();
-      const Node* node = lookup(path);
-      if (node == nullptr || !allowed(*node, proto::READ)) break;
-      if (request.get_children().watch()) {
-        watches_.Add(path, WatchKind::kChildren, session);
-      }
-      proto::GetChildrenResponse* out = response.mutable_get_children();
-      for (const std::string& child : node->children) out->add_children(child);
-      *out->mutable_stat() = node->stat;
-      break;
-    }
-    case proto::Request::kGetAcl: {
-      const Node* node = lookup(request.get_acl().path());
-      // ZooKeeper 3.9: READ or ADMIN reads the ACL; without ADMIN the
-      // digest hashes are masked.
-      if (node == nullptr || !allowed(*node, proto::READ | proto::ADMIN)) {
-        break;
-      }
-      proto::GetAclResponse* out = response.mutable_get_acl();
-      if (node->acl != nullptr) {
-        const bool admin = AclAllows(*node->acl, proto::ADMIN, auth);
-        for (const proto::Acl& a :
-             admin ? *node->acl : internal::RedactDigests(*node->acl)) {
-          *out->add_acl() = a;
-        }
-      }
-      *out->mutable_stat() = node->stat;
-      break;
-    }
-    default:
-      response.set_err(proto::BAD_ARGUMENTS);
-      break;
-  }
-  return response;
-}
-
 void DataTree::RemoveWatches(SessionId session) {
   watches_.RemoveSession(session);
+}
+
+std::vector<std::string> DataTree::ExpiredTtlNodes(int64_t now_ms,
+                                                   size_t max) const {
+  std::vector<std::string> out;
+  for (const std::string& path : ttl_nodes_) {
+    if (out.size() >= max) break;
+    const Node* node = Find(path);
+    if (node != nullptr && node->ttl_ms > 0 && node->children.empty() &&
+        now_ms - node->stat.mtime() > node->ttl_ms) {
+      out.push_back(path);
+    }
+  }
+  return out;
 }
 
 const Node* DataTree::Find(const std::string& path) const {
@@ -515,6 +431,7 @@ void DataTree::Clear() {
   nodes_.clear();
   sessions_.clear();
   ephemerals_.clear();
+  ttl_nodes_.clear();
   watches_ = WatchRegistry();
   acl_cache_.clear();
   acl_cache_sweep_at_ = 64;
@@ -546,6 +463,7 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
         static_cast<int32_t>(parent->children.size()));
   }
   if (owner != 0) ephemerals_[owner].insert(path);
+  if (loaded.ttl_ms() > 0) ttl_nodes_.insert(path);
   return true;
 }
 

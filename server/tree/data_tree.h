@@ -50,6 +50,10 @@ struct SessionInfo {
 struct FiredWatch {
   SessionId session;
   proto::WatchEvent event;
+  // The ACL of the node the event is about (for NodeDeleted: the deleted
+  // node's), so the delivering layer can make ZooKeeper 3.9.2's READ check
+  // at delivery (CVE-2024-23944) with the session's auth ids. May be null.
+  std::shared_ptr<const std::vector<proto::Acl>> acl;
 };
 
 // What applying one txn did.
@@ -71,15 +75,66 @@ class DataTree {
   // Applies a committed txn. txn.zxid() must be above last_zxid().
   ApplyResult Apply(const proto::Txn& txn);
 
-  // Serves a read (exists, get_data, get_children, get_acl) against the
-  // committed tree, registering a watch for the session when asked. Returns a
-  // Response with err/body set (xid and zxid filled from the request and
-  // last_zxid()).
+  // Serves a read against the committed tree, registering a watch for the
+  // session when asked: exists, get_data, get_children, get_acl; multi_read
+  // (each op answered on its own in a MultiReadResult, err OK overall; an op
+  // sets a watch only when its own watch flag is set, as ZooKeeper's server
+  // does — the Java client never sets it); get_ephemerals (the session's
+  // ephemerals whose path starts with the prefix, sorted; "" or "/" for
+  // all); get_all_children_number (the number of nodes below path, itself
+  // excluded; READ needed). Returns a Response with err/body set (xid and
+  // zxid filled from the request and last_zxid()); BAD_ARGUMENTS for any
+  // other request.
   proto::Response Read(SessionId session, const AuthIds& auth,
                        const proto::Request& request);
 
-  // Drops every watch the session holds on this member.
+  // addWatch: registers a persistent (PERSISTENT_WATCH) or
+  // persistent-recursive watch for the session on path; the node need not
+  // exist, and it stays when it fires or when the node goes. Adding it twice
+  // keeps one. BAD_ARGUMENTS for an invalid path; MARSHALLING_ERROR for an
+  // unknown mode (ZooKeeper fails to decode it).
+  ErrorCode AddWatch(SessionId session, const proto::AddWatchRequest& request);
+
+  // removeWatches (request.remove()) or checkWatches (otherwise), as
+  // ZooKeeper 3.9's DataTree.removeWatch / containsWatcher, on exactly
+  // request.path():
+  //   WATCHER_CHILDREN: the one-shot child watch;
+  //   WATCHER_DATA: the one-shot data and exists watches;
+  //   WATCHER_ANY: every kind, persistent and persistent-recursive included;
+  //   4 / 5 (ZooKeeper 3.9's WatcherType Persistent / PersistentRecursive,
+  //   carried as unnamed enum values): that persistent watch.
+  // OK when something matched (and was removed), NO_WATCHER otherwise (also
+  // for an invalid path: nothing can be watched there); MARSHALLING_ERROR
+  // for an unknown type. The server sends no event for a removal; clients
+  // raise DataWatchRemoved / ChildWatchRemoved themselves.
+  ErrorCode RemoveWatches(SessionId session,
+                          const proto::RemoveWatchesRequest& request);
+
+  // setWatches / setWatches2 after a client reconnects, as ZooKeeper's
+  // DataTree.setWatches: returns the events that fire at once (in request
+  // order: data, exist, child watches), stamped with last_zxid(); the others
+  // are registered.
+  //   data watch: node gone -> NodeDeleted; mzxid > relative_zxid ->
+  //     NodeDataChanged; else registered;
+  //   exist watch: node present -> NodeCreated; else registered;
+  //   child watch: node gone -> NodeDeleted; pzxid > relative_zxid ->
+  //     NodeChildrenChanged; else registered;
+  //   persistent and persistent-recursive: always registered, no catch-up.
+  // Paths are not validated (as ZooKeeper): an invalid one never matches.
+  std::vector<proto::WatchEvent> SetWatches(
+      SessionId session, const proto::SetWatchesRequest& request);
+
+  // Drops every watch the session holds on this member, persistent ones
+  // included.
   void RemoveWatches(SessionId session);
+
+  // TTL nodes due for deletion: no children and mtime + ttl_ms < now_ms (as
+  // ZooKeeper's ContainerManager), in path order, at most max. Costs
+  // O(number of TTL nodes); nothing when there are none. The leader proposes
+  // each through Preparer::PrepareTtlDelete.
+  std::vector<std::string> ExpiredTtlNodes(int64_t now_ms, size_t max) const;
+  // Paths of every TTL node, sorted.
+  const std::set<std::string>& ttl_nodes() const { return ttl_nodes_; }
 
   const Node* Find(const std::string& path) const;
   Zxid last_zxid() const { return last_zxid_; }
@@ -116,6 +171,24 @@ class DataTree {
 
   // Sets up "/", "/zookeeper", "/zookeeper/quota" and "/zookeeper/config".
   void InitDefaults();
+  // Appends one event of type on path for each session a watch of this
+  // member matches — one-shot watches of the matching kinds (consumed),
+  // persistent watches on path, persistent-recursive ones on path and its
+  // ancestors (not for NodeChildrenChanged) — in session order, each session
+  // once (ZooKeeper dedups per watcher). In watch_dispatch.cc.
+  void Notify(const std::string& path, proto::EventType type, Zxid zxid,
+              const AclPtr& acl, std::vector<FiredWatch>* out);
+  // getData / getChildren for Read and multi_read; out is filled only on OK.
+  ErrorCode ReadData(SessionId session, const AuthIds& auth,
+                     const proto::GetDataRequest& request,
+                     proto::GetDataResponse* out);
+  ErrorCode ReadChildren(SessionId session, const AuthIds& auth,
+                         const proto::GetChildrenRequest& request,
+                         proto::GetChildrenResponse* out);
+  // The node at a valid path: BAD_ARGUMENTS / NO_NODE / NO_AUTH (unless the
+  // ACL allows one of perm's bits, when perm is not 0) otherwise.
+  Result<const Node*> Lookup(const std::string& path, int32_t perm,
+                             const AuthIds& auth) const;
   // The shared copy of an ACL list: equal lists share one object.
   AclPtr InternAcl(std::vector<proto::Acl> acl);
 
@@ -123,6 +196,7 @@ class DataTree {
   std::unordered_map<std::string, Node> nodes_;
   std::unordered_map<SessionId, SessionInfo> sessions_;
   std::unordered_map<SessionId, std::set<std::string>> ephemerals_;
+  std::set<std::string> ttl_nodes_;  // nodes with ttl_ms > 0
   WatchRegistry watches_;
   Zxid last_zxid_ = 0;
   // Interned ACL lists by their serialised form; expired entries are swept

@@ -38,7 +38,8 @@ struct Preparer::PendingNode {
   proto::Stat stat;     // ephemeral owner, children count, cversion inside
   std::shared_ptr<const std::vector<proto::Acl>> acl;
   bool container = false;
-  Zxid zxid = 0;  // the last pending txn that touched it
+  int64_t ttl_ms = 0;  // > 0 for a TTL node
+  Zxid zxid = 0;       // the last pending txn that touched it
 };
 
 // The changes of one request, checked against the overlay and the tree and
@@ -66,6 +67,7 @@ class Preparer::Batch {
       pending.stat = node->stat;
       pending.acl = node->acl;
       pending.container = node->container;
+      pending.ttl_ms = node->ttl_ms;
     }
     return pending;
   }
@@ -174,6 +176,7 @@ Status Preparer::Batch::Create(const proto::CreateRequest& req,
   node.stat.set_data_length(static_cast<int32_t>(req.data().size()));
   node.acl = std::make_shared<const std::vector<proto::Acl>>(*acl);
   node.container = mode == proto::CONTAINER;
+  node.ttl_ms = with_ttl ? req.ttl_ms() : 0;
   Put(final_path, std::move(node));
 
   proto::CreateTxn* txn = out->mutable_create();
@@ -427,6 +430,29 @@ std::optional<proto::Txn> Preparer::PrepareContainerDelete(
   // a child since Apply reported it.
   if (!node.exists || !node.container || node.stat.num_children() != 0 ||
       node.stat.cversion() <= 0) {
+    return std::nullopt;
+  }
+  batch.MarkDeleted(path);
+  Commit(batch, zxid);
+  proto::Txn txn;
+  txn.set_zxid(zxid);
+  txn.set_session_id(0);
+  txn.set_time_ms(now_ms);
+  txn.mutable_delete_()->set_path(path);
+  return txn;
+}
+
+std::optional<proto::Txn> Preparer::PrepareTtlDelete(const std::string& path,
+                                                     Zxid zxid,
+                                                     int64_t now_ms) {
+  if (path == "/" || !IsValidPath(path)) return std::nullopt;
+  Batch batch(*this, 0, kNoAuth, zxid, now_ms);
+  const PendingNode node = batch.Get(path);
+  // A pending txn may have deleted it, re-created it as another kind of
+  // node, given it a child or set its data (moving mtime) since
+  // ExpiredTtlNodes reported it. Same rule as DataTree::ExpiredTtlNodes.
+  if (!node.exists || node.ttl_ms <= 0 || node.stat.num_children() != 0 ||
+      now_ms - node.stat.mtime() <= node.ttl_ms) {
     return std::nullopt;
   }
   batch.MarkDeleted(path);

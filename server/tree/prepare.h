@@ -51,6 +51,11 @@ class Preparer {
   // is gone or has children in the future state.
   std::optional<proto::Txn> PrepareContainerDelete(const std::string& path,
                                                    Zxid zxid, int64_t now_ms);
+  // The deletion (a DeleteTxn from session 0) of a TTL node that
+  // DataTree::ExpiredTtlNodes reported; nullopt unless, in the future state,
+  // it is still a TTL node without children whose mtime + ttl_ms < now_ms.
+  std::optional<proto::Txn> PrepareTtlDelete(const std::string& path,
+                                             Zxid zxid, int64_t now_ms);
 
   // Drops overlay entries of txns up to and including zxid.
   void OnApplied(Zxid zxid);

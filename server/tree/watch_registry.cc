@@ -4,24 +4,6 @@
 
 namespace canopy::tree {
 
-std::unordered_map<std::string, std::set<SessionId>>& WatchRegistry::MapFor(
-    WatchKind kind) {
-  switch (kind) {
-    case WatchKind::kData:
-      return data_;
-    case WatchKind::kExists:
-      return exists_;
-    case WatchKind::kChildren:
-      break;
-  }
-  return children_;
-}
-
-const std::unordered_map<std::string, std::set<SessionId>>&
-WatchRegistry::MapFor(WatchKind kind) const {
-  return const_cast<WatchRegistry*>(this)->MapFor(kind);
-}
-
 void WatchRegistry::Add(const std::string& path, WatchKind kind,
                         SessionId session) {
   if (MapFor(kind)[path].insert(session).second) {
@@ -51,6 +33,43 @@ std::vector<SessionId> WatchRegistry::Take(
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+void WatchRegistry::Collect(std::string_view path, WatchKind kind,
+                            std::vector<SessionId>* out) const {
+  const PathMap& map = MapFor(kind);
+  if (map.empty()) return;
+  auto it = map.find(path);
+  if (it == map.end()) return;
+  out->insert(out->end(), it->second.begin(), it->second.end());
+}
+
+void WatchRegistry::CollectRecursive(std::string_view path,
+                                     std::vector<SessionId>* out) const {
+  if (MapFor(WatchKind::kPersistentRecursive).empty() || path.empty()) return;
+  // "/a/b" -> "/a/b", "/a", "/".
+  while (true) {
+    Collect(path, WatchKind::kPersistentRecursive, out);
+    if (path == "/") return;
+    const size_t slash = path.rfind('/');
+    if (slash == std::string_view::npos) return;  // not a path
+    path = slash == 0 ? std::string_view("/") : path.substr(0, slash);
+  }
+}
+
+bool WatchRegistry::Remove(const std::string& path, WatchKind kind,
+                           SessionId session) {
+  auto& map = MapFor(kind);
+  auto it = map.find(path);
+  if (it == map.end() || it->second.erase(session) == 0) return false;
+  if (it->second.empty()) map.erase(it);
+  --size_;
+  auto s = by_session_.find(session);
+  if (s != by_session_.end()) {
+    s->second.erase({path, static_cast<int>(kind)});
+    if (s->second.empty()) by_session_.erase(s);
+  }
+  return true;
 }
 
 void WatchRegistry::RemoveSession(SessionId session) {

@@ -134,6 +134,52 @@ inline proto::Request MultiReq(const std::vector<proto::Request>& ops) {
   return r;
 }
 
+inline proto::AddWatchRequest AddWatchReq(
+    const std::string& path,
+    proto::AddWatchMode mode = proto::PERSISTENT_WATCH) {
+  proto::AddWatchRequest r;
+  r.set_path(path);
+  r.set_mode(mode);
+  return r;
+}
+
+// type is an int so ZooKeeper 3.9's unnamed values (4, 5) can be given.
+inline proto::RemoveWatchesRequest RemoveWatchesReq(const std::string& path,
+                                                    int type,
+                                                    bool remove = true) {
+  proto::RemoveWatchesRequest r;
+  r.set_path(path);
+  r.set_type(static_cast<proto::WatcherType>(type));
+  r.set_remove(remove);
+  return r;
+}
+
+inline proto::Request MultiReadReq(const std::vector<proto::Request>& ops) {
+  proto::Request r;
+  r.set_xid(11);
+  r.mutable_multi_read();  // set even when empty
+  for (const auto& op : ops) {
+    proto::MultiReadOp* m = r.mutable_multi_read()->add_ops();
+    if (op.has_get_data()) *m->mutable_get_data() = op.get_data();
+    if (op.has_get_children()) *m->mutable_get_children() = op.get_children();
+  }
+  return r;
+}
+
+inline proto::Request GetEphemeralsReq(const std::string& prefix) {
+  proto::Request r;
+  r.set_xid(12);
+  r.mutable_get_ephemerals()->set_prefix(prefix);
+  return r;
+}
+
+inline proto::Request GetAllChildrenNumberReq(const std::string& path) {
+  proto::Request r;
+  r.set_xid(13);
+  r.mutable_get_all_children_number()->set_path(path);
+  return r;
+}
+
 // What one write did: the answer, and when it applied, its effects.
 struct WriteResult {
   proto::Response response;
