@@ -12,6 +12,9 @@ bool IsRead(const proto::Request& request) {
     case proto::Request::kGetData:
     case proto::Request::kGetChildren:
     case proto::Request::kGetAcl:
+    case proto::Request::kMultiRead:
+    case proto::Request::kGetEphemerals:
+    case proto::Request::kGetAllChildrenNumber:
       return true;
     default:
       return false;
@@ -214,6 +217,23 @@ void Pipeline::OnRequest(ConnId conn, proto::Request request, Now now) {
         HandleClose(session, xid);
         Flush(session);
         return;
+      case proto::Request::kWhoAmI: {
+        pending.response = ErrorResponse(xid, proto::OK);
+        auto* who = pending.response->mutable_who_am_i();
+        for (const auto& id : state.auth) {
+          auto* info = who->add_client_info();
+          info->set_auth_scheme(id.scheme());
+          info->set_user(id.id());
+        }
+        break;
+      }
+      case proto::Request::kSetWatches:
+      case proto::Request::kAddWatch:
+      case proto::Request::kRemoveWatches:
+        // Watch registration is member-local and takes effect in session
+        // order: at the head of the queue, like a read.
+        pending.read = std::move(request);
+        break;
       default:
         pending.response = ErrorResponse(xid, proto::UNIMPLEMENTED);
         break;
@@ -324,6 +344,16 @@ void Pipeline::Tick(Now now) {
     ProposeOrDie(preparer_.PrepareCloseSession(session, core_->NextZxid(),
                                                now_.wall_ms));
   }
+  // TTL nodes are removed by txns, a bounded number per tick.
+  constexpr size_t kTtlDeletesPerTick = 1000;
+  if (!tree_->ttl_nodes().empty()) {
+    for (const auto& path :
+         tree_->ExpiredTtlNodes(now_.wall_ms, kTtlDeletesPerTick)) {
+      auto del =
+          preparer_.PrepareTtlDelete(path, core_->NextZxid(), now_.wall_ms);
+      if (del) ProposeOrDie(std::move(*del));
+    }
+  }
   Drain();
 }
 
@@ -346,6 +376,13 @@ void Pipeline::Apply(const proto::Txn& txn) {
   for (const auto& fired : result.watches) {
     auto local = local_.find(fired.session);
     if (local == local_.end() || local->second.conn == 0) continue;
+    // As ZooKeeper 3.9.2 (CVE-2024-23944): an event about a node goes only
+    // to a session that may read it.
+    auto conn = conns_.find(local->second.conn);
+    if (fired.acl && conn != conns_.end() &&
+        !tree::AclAllows(*fired.acl, proto::READ, conn->second.auth)) {
+      continue;
+    }
     host_->SendEvent(local->second.conn, fired.event);
     ++stats_.watch_events;
   }
@@ -422,6 +459,40 @@ void Pipeline::ApplySessionTxn(const proto::Txn& txn,
   local_.erase(session);
 }
 
+proto::Response Pipeline::ServeAtHead(SessionId session, ConnId conn,
+                                      const proto::Request& request) {
+  static const tree::AuthIds kNoAuth;
+  auto conn_it = conns_.find(conn);
+  const tree::AuthIds& auth =
+      conn_it == conns_.end() ? kNoAuth : conn_it->second.auth;
+  proto::Response response = ErrorResponse(request.xid(), proto::OK);
+  switch (request.op_case()) {
+    case proto::Request::kSetWatches:
+      // Watches whose change this session missed fire now, before the
+      // answer, as events always precede the answers that follow them.
+      for (const auto& event :
+           tree_->SetWatches(session, request.set_watches())) {
+        if (conn != 0) {
+          host_->SendEvent(conn, event);
+          ++stats_.watch_events;
+        }
+      }
+      response.mutable_empty();
+      return response;
+    case proto::Request::kAddWatch:
+      response.set_err(tree_->AddWatch(session, request.add_watch()));
+      if (response.err() == proto::OK) response.mutable_empty();
+      return response;
+    case proto::Request::kRemoveWatches:
+      response.set_err(
+          tree_->RemoveWatches(session, request.remove_watches()));
+      if (response.err() == proto::OK) response.mutable_empty();
+      return response;
+    default:
+      return tree_->Read(session, auth, request);
+  }
+}
+
 void Pipeline::Flush(SessionId session) {
   auto local_it = local_.find(session);
   if (local_it == local_.end()) return;
@@ -431,12 +502,7 @@ void Pipeline::Flush(SessionId session) {
     Pending& head = local.queue.front();
     proto::Response response;
     if (head.read) {
-      auto conn_it = conns_.find(conn);
-      static const tree::AuthIds kNoAuth;
-      response = tree_->Read(session,
-                             conn_it == conns_.end() ? kNoAuth
-                                                     : conn_it->second.auth,
-                             *head.read);
+      response = ServeAtHead(session, conn, *head.read);
     } else if (head.response) {
       response = std::move(*head.response);
     } else {

@@ -143,6 +143,10 @@ class Pipeline {
   void Apply(const proto::Txn& txn);
   void ApplySessionTxn(const proto::Txn& txn, const tree::ApplyResult& result);
   void Flush(SessionId session);
+  // Serves a request that waited for its turn: a read, or a change to this
+  // member's watches.
+  proto::Response ServeAtHead(SessionId session, ConnId conn,
+                              const proto::Request& request);
   void Bind(ConnId conn, SessionId session);
   proto::Response ErrorResponse(int32_t xid, ErrorCode err) const;
   int32_t NegotiateTimeout(int32_t requested_ms) const;
