@@ -1,5 +1,6 @@
 #include "server/storage/log_writer.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace canopy::storage {
@@ -32,14 +33,18 @@ void LogWriter::Append(std::vector<proto::Txn> txns) {
   }
   if (stopping_ || failed_) return;
   pending_txns_ += txns.size();
-  queue_.push_back(Item{std::move(txns), 0, 0});
+  queue_.push_back(Item{std::move(txns), 0, nullptr});
   work_cv_.notify_one();
 }
 
 void LogWriter::DropUpTo(Zxid zxid) {
+  RunInOrder([zxid](TxnLog* log) { return log->DropUpTo(zxid); });
+}
+
+void LogWriter::RunInOrder(std::function<Status(TxnLog*)> op) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (stopping_ || failed_) return;
-  queue_.push_back(Item{{}, 0, zxid});
+  queue_.push_back(Item{{}, 0, std::move(op)});
   work_cv_.notify_one();
 }
 
@@ -54,11 +59,10 @@ void LogWriter::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void LogWriter::TakeWork(std::vector<proto::Txn>* batch, bool* is_drop,
-                         Zxid* drop_upto) {
+void LogWriter::TakeWork(std::vector<proto::Txn>* batch,
+                         std::function<Status(TxnLog*)>* op) {
   if (queue_.front().txns.empty()) {
-    *is_drop = true;
-    *drop_upto = queue_.front().drop_upto;
+    *op = std::move(queue_.front().op);
     queue_.pop_front();
     return;
   }
@@ -89,19 +93,20 @@ void LogWriter::Run() {
   Zxid last_durable = log_->LastZxid();
   for (;;) {
     std::vector<proto::Txn> batch;
-    bool is_drop = false;
-    Zxid drop_upto = 0;
+    std::function<Status(TxnLog*)> op;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and everything is written
-      TakeWork(&batch, &is_drop, &drop_upto);
+      TakeWork(&batch, &op);
     }
     space_cv_.notify_all();
 
     Status status;
-    if (is_drop) {
-      status = log_->DropUpTo(drop_upto);
+    const bool is_op = batch.empty();
+    if (is_op) {
+      status = op(log_);
+      last_durable = std::min(last_durable, log_->LastZxid());
     } else {
       status = log_->Append(batch, /*sync=*/true);
       if (status.ok()) {
@@ -121,7 +126,7 @@ void LogWriter::Run() {
       on_synced_(last_durable, status);
       return;
     }
-    if (!is_drop) on_synced_(last_durable, Status::Ok());
+    if (!is_op) on_synced_(last_durable, Status::Ok());
   }
 }
 

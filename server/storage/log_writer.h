@@ -58,6 +58,11 @@ class LogWriter {
   // Queues a TxnLog::DropUpTo(zxid) after the earlier appends (for after a
   // snapshot). Ignored after a failure or Stop().
   void DropUpTo(Zxid zxid);
+  // Thread-safe. Queues op to run on the writer thread with the log, after
+  // the earlier appends and ops (a truncation, an epoch write). A failing op
+  // fails the writer as a failed write does. Ignored after a failure or
+  // Stop().
+  void RunInOrder(std::function<Status(TxnLog*)> op);
 
   // Writes everything queued so far, then joins the thread. Idempotent. Not
   // from on_synced (the thread cannot join itself).
@@ -69,15 +74,16 @@ class LogWriter {
 
  private:
   struct Item {
-    std::vector<proto::Txn> txns;  // an Append, or empty for a DropUpTo
+    std::vector<proto::Txn> txns;  // an Append, or empty for an op
     size_t next = 0;               // txns before it are already taken
-    Zxid drop_upto = 0;
+    std::function<Status(TxnLog*)> op;
   };
 
   void Run();
   // Moves up to one group's worth of queued txns into *batch, or the queued
-  // drop into *drop_upto. Called with mutex_ held.
-  void TakeWork(std::vector<proto::Txn>* batch, bool* is_drop, Zxid* drop_upto);
+  // op into *op. Called with mutex_ held.
+  void TakeWork(std::vector<proto::Txn>* batch,
+                std::function<Status(TxnLog*)>* op);
   bool ShouldBlockAppend(size_t count) const;
 
   TxnLog* const log_;
