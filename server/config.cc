@@ -96,13 +96,33 @@ Result<Config> ParseConfig(const std::string& text,
         return Status(proto::BAD_ARGUMENTS,
                       where + "bad server id in '" + key + "' (1 to 255)");
       }
-      if (value.find(':') == std::string::npos) {
-        return bad("host:peerPort:electionPort");
+      // host:peerPort:electionPort[:observer|:participant][;clientAddr]
+      std::string spec = value.substr(0, value.find(';'));
+      std::vector<std::string> parts;
+      std::stringstream fields(spec);
+      for (std::string part; std::getline(fields, part, ':');) {
+        parts.push_back(Trim(part));
       }
-      config.members[id] = value;
-    } else if (key == "initLimit" || key == "syncLimit") {
-      int64_t ticks = 0;
-      if (!ParseNumber<int64_t>(value, 1, 1000, &ticks)) {
+      net::MemberAddress member;
+      if (parts.size() < 2 || parts[0].empty() ||
+          !ParseNumber<uint16_t>(parts[1], 1, 65535, &member.peer_port)) {
+        return bad("host:peerPort:electionPort[:observer]");
+      }
+      member.host = parts[0];
+      if (parts.size() >= 4) {
+        if (parts[3] == "observer") {
+          member.observer = true;
+        } else if (parts[3] != "participant") {
+          return bad("the role must be observer or participant");
+        }
+      }
+      s.members[id] = member;
+    } else if (key == "initLimit") {
+      if (!ParseNumber<int>(value, 1, 1000, &s.init_limit_ticks)) {
+        return bad("ticks, 1 to 1000");
+      }
+    } else if (key == "syncLimit") {
+      if (!ParseNumber<int>(value, 1, 1000, &s.sync_limit_ticks)) {
         return bad("ticks, 1 to 1000");
       }
     } else if (key == "4lw.commands.whitelist") {
@@ -126,6 +146,33 @@ Result<Config> ParseConfig(const std::string& text,
                   source + ": minSessionTimeout is above maxSessionTimeout");
   }
   return config;
+}
+
+Status ReadMyId(Config* config) {
+  if (config->server.members.size() <= 1) {
+    if (config->server.members.size() == 1) {
+      config->server.server_id = config->server.members.begin()->first;
+    }
+    return Status();
+  }
+  const std::string path = config->server.data_dir + "/myid";
+  std::ifstream in(path);
+  std::string text;
+  if (!in || !std::getline(in, text)) {
+    return Status(proto::BAD_ARGUMENTS,
+                  "an ensemble member needs its id in " + path);
+  }
+  int64_t id = 0;
+  if (!ParseNumber<int64_t>(Trim(text), 1, 255, &id)) {
+    return Status(proto::BAD_ARGUMENTS, path + ": bad id '" + text + "'");
+  }
+  if (config->server.members.count(id) == 0) {
+    return Status(proto::BAD_ARGUMENTS,
+                  path + ": id " + std::to_string(id) +
+                      " has no server." + std::to_string(id) + " line");
+  }
+  config->server.server_id = id;
+  return Status();
 }
 
 Result<Config> LoadConfig(const std::string& path) {

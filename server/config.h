@@ -17,8 +17,7 @@ namespace canopy {
 
 struct Config {
   net::ServerOptions server;
-  std::map<int64_t, std::string> members;  // server.N lines, kept for later
-  std::vector<std::string> warnings;       // "file:line: unknown key x"
+  std::vector<std::string> warnings;  // "file:line: unknown key x"
 };
 
 // Parses text (named `source` in messages). On error the status message is
@@ -26,6 +25,9 @@ struct Config {
 Result<Config> ParseConfig(const std::string& text, const std::string& source);
 // Reads and parses a file.
 Result<Config> LoadConfig(const std::string& path);
+// Sets server_id from the "myid" file in the data dir when the config names
+// several members (a one-member config uses that member's id).
+Status ReadMyId(Config* config);
 
 }  // namespace canopy
 

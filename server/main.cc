@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "data directory (overrides dataDir)");
   app.add_option("--log-level", log_level,
                  "trace, debug, info, warn, error or critical");
+  int peer_port = 0;
+  app.add_option("--peer-port", peer_port,
+                 "listen for members on this port instead of the one the "
+                 "config advertises (for a proxy in front of it)")
+      ->check(CLI::Range(0, 65535));
   app.add_flag("--check-config", check_only,
                "validate the configuration and exit");
   app.set_version_flag("--version", "canopy-server 0.1.0");
@@ -55,6 +60,11 @@ int main(int argc, char** argv) {
   if (port >= 0) config.server.port = uint16_t(port);
   if (!data_dir.empty()) config.server.data_dir = data_dir;
   if (!address.empty()) config.server.address = address;
+  config.server.peer_listen_port = uint16_t(peer_port);
+  if (auto status = canopy::ReadMyId(&config); !status.ok()) {
+    std::fprintf(stderr, "canopy-server: %s\n", status.message().c_str());
+    return 2;
+  }
 
   auto server = canopy::net::Server::Open(config.server);
   if (!server.ok()) {

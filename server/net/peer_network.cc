@@ -78,6 +78,7 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
   }
 
   bool connected() const { return connected_; }
+  size_t queued_bytes() const { return queued_bytes_; }
 
  private:
   void Flush() {
@@ -274,6 +275,15 @@ void PeerNetwork::Send(int64_t to, std::string bytes) {
 bool PeerNetwork::Connected(int64_t to) const {
   auto it = outbound_.find(to);
   return it != outbound_.end() && it->second->connected();
+}
+
+}  // namespace canopy::net
+
+namespace canopy::net {
+
+size_t PeerNetwork::QueuedBytes(int64_t to) const {
+  auto it = outbound_.find(to);
+  return it == outbound_.end() ? 0 : it->second->queued_bytes();
 }
 
 }  // namespace canopy::net

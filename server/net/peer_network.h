@@ -65,6 +65,8 @@ class PeerNetwork {
   void Send(int64_t to, std::string bytes);
   // True while the outbound connection to `to` is established.
   bool Connected(int64_t to) const;
+  // Bytes queued for `to` and not yet written.
+  size_t QueuedBytes(int64_t to) const;
   uint16_t port() const { return port_; }
   // Messages dropped because a queue overflowed or a link broke.
   uint64_t dropped() const { return dropped_; }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <random>
 
 #include <leveldb/env.h>
@@ -66,7 +67,10 @@ Status WriteSnapshot(const tree::DataTree& tree, const std::string& dir) {
 }  // namespace
 
 Server::Server(ServerOptions options)
-    : options_(std::move(options)), acceptor_(io_), tick_timer_(io_), signals_(io_, SIGINT, SIGTERM) {
+    : options_(std::move(options)), acceptor_(io_),
+      tick_timer_(io_),
+      pump_timer_(io_),
+      signals_(io_, SIGINT, SIGTERM) {
   if (options_.data_log_dir.empty()) options_.data_log_dir = options_.data_dir;
   if (options_.min_session_timeout_ms <= 0) {
     options_.min_session_timeout_ms = int32_t(2 * options_.tick_ms);
@@ -79,7 +83,12 @@ Server::Server(ServerOptions options)
 }
 
 Server::~Server() {
+  if (peers_) peers_->Stop();
   if (writer_) writer_->Stop();
+  for (auto& [to, out] : outgoing_) {
+    if (out.file) std::fclose(out.file);
+  }
+  AbandonIncoming();
   if (snapshot_child_ > 0) {
     int status = 0;
     waitpid(snapshot_child_, &status, 0);
@@ -88,6 +97,10 @@ Server::~Server() {
 
 std::string Server::SnapshotDir() const {
   return options_.data_dir + "/snapshots";
+}
+
+std::string Server::SnapshotPath(Zxid zxid) const {
+  return fmt::format("{}/snapshot.{:016x}", SnapshotDir(), uint64_t(zxid));
 }
 
 pipeline::Now Server::Clock() const { return {WallMs(), MonoMs()}; }
@@ -108,10 +121,12 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
 
   auto tree = std::make_unique<tree::DataTree>(
       tree::Limits{opts.max_data_bytes});
-  Zxid last_zxid = 0;
-  proto::EpochState epochs;
-  Status status = server->Recover(&tree, &last_zxid, &epochs);
+  zab::Recovered recovered;
+  Status status = server->Recover(&tree, &recovered);
   if (!status.ok()) return status;
+  auto host_log = HostLog::Open(server->log_.get(), recovered.applied_zxid);
+  if (!host_log.ok()) return host_log.status();
+  server->host_log_ = std::move(host_log).value();
 
   boost::system::error_code ec;
   asio::ip::tcp::endpoint endpoint(asio::ip::make_address(opts.address, ec),
@@ -130,6 +145,8 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
                       std::to_string(opts.port) + ": " + ec.message());
   }
   server->port_ = server->acceptor_.local_endpoint().port();
+  status = server->StartPeers();
+  if (!status.ok()) return status;
 
   pipeline::PipelineOptions pipeline_options;
   pipeline_options.server_id = opts.server_id;
@@ -138,17 +155,26 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
   pipeline_options.max_session_timeout_ms = opts.max_session_timeout_ms;
   pipeline_options.snap_count = opts.snap_count;
   pipeline_options.seed = std::random_device()() ^ uint64_t(WallMs());
+  pipeline_options.standalone = opts.members.size() <= 1;
   zab::CoreOptions core_options;
   core_options.my_id = opts.server_id;
-  core_options.voters = {opts.server_id};
-  auto core = std::make_unique<zab::Core>(core_options, epochs, last_zxid);
-  server->pipeline_ = std::make_unique<pipeline::Pipeline>(
-      pipeline_options, server.get(), std::move(tree), std::move(core),
-      server->Clock());
-  // Start persists the new epoch synchronously, before the log writer
-  // thread owns the log.
-  server->pipeline_->Start(server->Clock());
+  core_options.voters.clear();
+  for (const auto& [id, member] : opts.members) {
+    (member.observer ? core_options.observers : core_options.voters)
+        .insert(id);
+  }
+  if (opts.members.empty()) core_options.voters = {opts.server_id};
+  core_options.init_limit_ticks = opts.init_limit_ticks;
+  core_options.sync_limit_ticks = opts.sync_limit_ticks;
+  core_options.incarnation = uint64_t(WallMs());
+  core_options.trace = [](std::string_view note) {
+    spdlog::info("zab: {}", note);
+  };
+  auto core = std::make_unique<zab::Core>(core_options, recovered,
+                                          server->host_log_.get());
   Server* raw = server.get();
+  // The writer exists before the pipeline starts: the first Ready may
+  // persist epochs and append.
   server->writer_ = std::make_unique<storage::LogWriter>(
       server->log_.get(), [raw](Zxid durable, Status status) {
         if (!status.ok()) {
@@ -157,22 +183,29 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
           std::_Exit(70);
         }
         asio::post(raw->io_, [raw, durable] {
+          // A durability report from before a pending truncation is stale.
+          if (raw->pending_truncations_ > 0) return;
+          raw->host_log_->Durable(durable);
           raw->pipeline_->OnLogDurable(durable, raw->Clock());
         });
       });
+  server->pipeline_ = std::make_unique<pipeline::Pipeline>(
+      pipeline_options, server.get(), std::move(tree), std::move(core),
+      server->Clock());
+  server->pipeline_->Start(server->Clock());
   spdlog::info("serving on {}:{} with {} znodes, {} sessions, last zxid 0x{:x}",
                opts.address, server->port_, raw->pipeline_->tree().node_count(),
-               raw->pipeline_->session_count(), last_zxid);
+               raw->pipeline_->session_count(),
+               raw->pipeline_->tree().last_zxid());
   return server;
 }
 
-Status Server::Recover(std::unique_ptr<tree::DataTree>* tree, Zxid* last_zxid,
-                       proto::EpochState* epochs) {
+Status Server::Recover(std::unique_ptr<tree::DataTree>* tree,
+                       zab::Recovered* recovered) {
   leveldb::Env* env = leveldb::Env::Default();
   Zxid snapshot_zxid = 0;
   for (Zxid zxid : storage::ListSnapshots(env, SnapshotDir())) {
     (*tree)->Clear();
-    Status status;
     storage::SnapshotVisitor visitor;
     visitor.on_header = [](const proto::SnapshotHeader&) { return Status(); };
     visitor.on_node = [&](const proto::SnapshotNode& node) {
@@ -186,7 +219,7 @@ Status Server::Recover(std::unique_ptr<tree::DataTree>* tree, Zxid* last_zxid,
       (*tree)->InsertLoadedSession(session);
       return Status();
     };
-    status = storage::ReadSnapshot(env, SnapshotDir(), zxid, visitor);
+    Status status = storage::ReadSnapshot(env, SnapshotDir(), zxid, visitor);
     if (status.ok()) {
       (*tree)->FinishLoad(zxid);
       snapshot_zxid = zxid;
@@ -200,29 +233,48 @@ Status Server::Recover(std::unique_ptr<tree::DataTree>* tree, Zxid* last_zxid,
   if (snapshot_zxid == 0) {
     *tree = std::make_unique<tree::DataTree>((*tree)->limits());
   }
-  if (log_->FirstZxid() != 0 && snapshot_zxid != 0 &&
-      log_->FirstZxid() > snapshot_zxid + 1 &&
-      (log_->FirstZxid() >> 32) == (snapshot_zxid >> 32)) {
+  const Zxid first = log_->FirstZxid();
+  if (first != 0 && first > snapshot_zxid + 1 &&
+      zab::EpochOf(first) == zab::EpochOf(snapshot_zxid) &&
+      snapshot_zxid != 0) {
     return Status(proto::DATA_INCONSISTENCY,
                   "the log starts after the newest usable snapshot");
   }
-  size_t replayed = 0;
-  Status status = log_->ReadAfter(snapshot_zxid, [&](const proto::Txn& txn) {
-    (*tree)->Apply(txn);
-    ++replayed;
-    return true;
-  });
-  if (!status.ok()) return status;
-  *last_zxid = std::max(snapshot_zxid, log_->LastZxid());
-  if ((*tree)->last_zxid() != *last_zxid && replayed > 0) {
-    return Status(proto::DATA_INCONSISTENCY, "replay ended at a wrong zxid");
-  }
-  auto loaded = log_->LoadEpochs();
-  if (!loaded.ok()) return loaded.status();
-  *epochs = *loaded;
-  spdlog::info("replayed {} txns after snapshot 0x{:x}", replayed,
-               snapshot_zxid);
+  auto epochs = log_->LoadEpochs();
+  if (!epochs.ok()) return epochs.status();
+  recovered->epochs = *epochs;
+  recovered->applied_zxid = snapshot_zxid;
+  recovered->last_logged_zxid = std::max(snapshot_zxid, log_->LastZxid());
+  // The zab core applies the committed txns after the snapshot: all of the
+  // log for a standalone member, what the leader confirms in an ensemble.
+  spdlog::info("recovered snapshot 0x{:x}, log up to 0x{:x}", snapshot_zxid,
+               recovered->last_logged_zxid);
   return Status();
+}
+
+Status Server::StartPeers() {
+  if (options_.members.size() <= 1) return Status();
+  auto self = options_.members.find(options_.server_id);
+  if (self == options_.members.end()) {
+    return Status(proto::BAD_ARGUMENTS,
+                  fmt::format("myid {} has no server.{} line",
+                              options_.server_id, options_.server_id));
+  }
+  PeerNetworkOptions peer_options;
+  peer_options.my_id = options_.server_id;
+  peer_options.listen_host = self->second.host;
+  peer_options.listen_port = options_.peer_listen_port != 0
+                                 ? options_.peer_listen_port
+                                 : self->second.peer_port;
+  for (const auto& [id, member] : options_.members) {
+    if (id == options_.server_id) continue;
+    peer_options.peers.push_back({id, member.host, member.peer_port});
+  }
+  peers_ = std::make_unique<PeerNetwork>(
+      io_, peer_options, [this](int64_t from, std::string bytes) {
+        OnPeerBytes(from, std::move(bytes));
+      });
+  return peers_->Start();
 }
 
 void Server::Run() {
@@ -244,6 +296,8 @@ void Server::Stop() {
     acceptor_.close(ec);
     tick_timer_.cancel();
     signals_.cancel();
+    pump_timer_.cancel();
+    if (peers_) peers_->Stop();
     for (auto& [id, conn] : conns_) conn->CloseAfterFlush();
     io_.stop();
   });
@@ -300,7 +354,7 @@ void Server::OnClientMessage(uint64_t conn, proto::ClientMessage message) {
 std::string Server::OnFourLetterWord(const std::string& word) {
   FourLetterContext context;
   context.pipeline = pipeline_.get();
-  context.mode = "standalone";
+  context.mode = pipeline_->ModeName();
   for (const auto& [id, conn] : conns_) {
     ConnectionInfo info;
     info.ip = conn->peer_ip();
@@ -372,19 +426,47 @@ void Server::CloseConnection(pipeline::ConnId conn) {
 }
 
 void Server::AppendLog(std::vector<proto::Txn> txns) {
+  host_log_->Appended(txns);
   writer_->Append(std::move(txns));
 }
 
+void Server::TruncateLog(Zxid after) {
+  host_log_->Truncated(after);
+  ++pending_truncations_;
+  writer_->RunInOrder([this, after](storage::TxnLog* log) {
+    Status status = log->TruncateAfter(after);
+    const Zxid last = log->LastZxid();
+    asio::post(io_, [this, last] {
+      --pending_truncations_;
+      if (pending_truncations_ > 0) return;
+      host_log_->Durable(last);
+      pipeline_->OnLogDurable(last, Clock());
+    });
+    return status;
+  });
+}
+
 void Server::SaveEpochs(const proto::EpochState& epochs) {
-  if (writer_) {
-    spdlog::critical("epoch change while the log writer runs: unsupported");
+  // Synchronous by contract: the caller sends messages that promise these
+  // epochs right after. The writer thread never waits for this thread.
+  std::promise<Status> done;
+  auto saved = done.get_future();
+  writer_->RunInOrder([&done, epochs](storage::TxnLog* log) {
+    Status status = log->SaveEpochs(epochs);
+    done.set_value(status);
+    return status;
+  });
+  if (saved.wait_for(std::chrono::seconds(60)) != std::future_status::ready ||
+      !saved.get().ok()) {
+    spdlog::critical("cannot persist epochs: stopping");
     std::_Exit(70);
   }
-  Status status = log_->SaveEpochs(epochs);
-  if (!status.ok()) {
-    spdlog::critical("cannot persist epochs: {}", status.ToString());
-    std::_Exit(70);
-  }
+}
+
+void Server::RoleChanged(const zab::RoleChange& role) {
+  spdlog::info("role {} (leader {}, epoch {}, {})", zab::RoleName(role.role),
+               role.leader, role.epoch,
+               role.serving ? "serving" : "not serving");
 }
 
 void Server::SnapshotDue() {
@@ -424,7 +506,13 @@ void Server::CheckSnapshotChild() {
                                           options_.snap_retain_count);
   if (!purged.ok()) spdlog::warn("purge: {}", purged.ToString());
   auto kept = storage::ListSnapshots(env, SnapshotDir());
-  if (!kept.empty()) writer_->DropUpTo(kept.back());
+  if (!kept.empty()) {
+    // The log after the oldest kept snapshot stays, so any kept snapshot
+    // plus the log recovers; and the newest is what learners are sent.
+    host_log_->Dropped(kept.back());
+    host_log_->SetSnapshotZxid(kept.front());
+    writer_->DropUpTo(kept.back());
+  }
   spdlog::info("snapshot 0x{:x} done; log kept after 0x{:x}",
                snapshot_child_zxid_, kept.empty() ? 0 : kept.back());
 }

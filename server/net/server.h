@@ -1,12 +1,15 @@
 // Server: one Canopy member in a process. It recovers the state from the
-// data directory (newest snapshot + log replay), then runs the client port,
-// the pipeline, the storage thread and snapshots, on one IO thread that owns
-// the pipeline (and so the tree, sessions and zab core).
+// data directory (newest snapshot; the zab core then applies the committed
+// log after it), then runs the client port, the peer links, the pipeline,
+// the storage thread and snapshots, on one IO thread that owns the pipeline
+// (and so the tree, sessions and zab core).
 //
 // Snapshots are taken in a forked child: the child serialises the tree as it
 // was at the fork (the kernel's copy-on-write keeps that image) while the
 // parent goes on applying writes. When the child succeeds, old snapshots are
-// purged and the log before the oldest kept snapshot is dropped.
+// purged and the log before the oldest kept snapshot is dropped. The newest
+// snapshot is also what a lagging learner is sent (SYNC_SNAP), streamed in
+// bounded chunks as its peer link drains.
 #ifndef CANOPY_SERVER_NET_SERVER_H_
 #define CANOPY_SERVER_NET_SERVER_H_
 
@@ -14,27 +17,46 @@
 
 #include <boost/asio.hpp>
 #include <atomic>
+#include <cstdio>
+#include <deque>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <sys/types.h>
-#include <set>
 #include <unordered_map>
 
 #include "common/status.h"
 #include "server/net/client_connection.h"
+#include "server/net/host_log.h"
+#include "server/net/peer_network.h"
 #include "server/pipeline/pipeline.h"
 #include "server/storage/log.h"
 #include "server/storage/log_writer.h"
 
 namespace canopy::net {
 
+// One member of the ensemble, from a zoo.cfg "server.N" line.
+struct MemberAddress {
+  std::string host;
+  uint16_t peer_port = 0;
+  bool observer = false;
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 2181;          // 0 picks a free port
   std::string data_dir = "data";
   std::string data_log_dir;      // empty: data_dir
-  int64_t server_id = 1;
+  int64_t server_id = 1;         // myid
+  // Every member, this one included; empty for a standalone server.
+  std::map<int64_t, MemberAddress> members;
+  // Overrides this member's own peer port from `members` (tests put a proxy
+  // at the advertised address); 0 keeps it.
+  uint16_t peer_listen_port = 0;
   int64_t tick_ms = 2000;
+  int init_limit_ticks = 10;
+  int sync_limit_ticks = 5;
   int32_t min_session_timeout_ms = 0;  // 0: 2 ticks
   int32_t max_session_timeout_ms = 0;  // 0: 20 ticks
   int64_t snap_count = 100000;
@@ -49,11 +71,12 @@ struct ServerOptions {
 
 class Server : public ConnectionOwner, public pipeline::PipelineHost {
  public:
-  // Recovers state and binds the client port; errors name what failed.
+  // Recovers state and binds the ports; errors name what failed.
   static Result<std::unique_ptr<Server>> Open(ServerOptions options);
   ~Server() override;
 
   uint16_t port() const { return port_; }
+  uint16_t peer_port() const { return peers_ ? peers_->port() : 0; }
   // Serves until Stop(), SIGINT or SIGTERM. Returns once the log writer has
   // drained.
   void Run();
@@ -61,14 +84,38 @@ class Server : public ConnectionOwner, public pipeline::PipelineHost {
   void Stop();
 
  private:
+  // A snapshot file going out to a learner.
+  struct OutgoingSnapshot {
+    Zxid zxid = 0;
+    FILE* file = nullptr;
+    int64_t offset = 0;
+    std::deque<proto::MemberMessage> held;  // sent once the stream is done
+  };
+  // A snapshot file coming in from the leader.
+  struct IncomingSnapshot {
+    int64_t from = 0;
+    Zxid zxid = 0;
+    FILE* file = nullptr;
+    int64_t offset = 0;
+  };
+
   explicit Server(ServerOptions options);
-  Status Recover(std::unique_ptr<tree::DataTree>* tree, Zxid* last_zxid,
-                 proto::EpochState* epochs);
+  Status Recover(std::unique_ptr<tree::DataTree>* tree,
+                 zab::Recovered* recovered);
+  Status StartPeers();
   void Accept();
   void ScheduleTick();
   void CheckSnapshotChild();
   pipeline::Now Clock() const;
   std::string SnapshotDir() const;
+  std::string SnapshotPath(Zxid zxid) const;
+
+  // Snapshots to and from learners (server_members.cc).
+  void OnPeerBytes(int64_t from, std::string bytes);
+  void PumpSnapshots();
+  void OnChunk(int64_t from, const proto::SnapshotChunk& chunk);
+  void FinishIncoming();
+  void AbandonIncoming();
 
   // ConnectionOwner
   void OnClientMessage(uint64_t conn, proto::ClientMessage message) override;
@@ -84,21 +131,33 @@ class Server : public ConnectionOwner, public pipeline::PipelineHost {
                  const proto::WatchEvent& event) override;
   void CloseConnection(pipeline::ConnId conn) override;
   void AppendLog(std::vector<proto::Txn> txns) override;
+  void TruncateLog(Zxid after) override;
   void SaveEpochs(const proto::EpochState& epochs) override;
+  void SendToMember(int64_t to, const proto::MemberMessage& message) override;
+  void StreamSnapshot(int64_t to, Zxid zxid) override;
+  void ExpectSnapshot(int64_t from, Zxid zxid) override;
   void SnapshotDue() override;
+  void RoleChanged(const zab::RoleChange& role) override;
 
   ServerOptions options_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer pump_timer_;
   boost::asio::signal_set signals_;
   uint16_t port_ = 0;
   std::unique_ptr<storage::TxnLog> log_;
+  std::unique_ptr<HostLog> host_log_;
   std::unique_ptr<storage::LogWriter> writer_;
+  std::unique_ptr<PeerNetwork> peers_;
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unordered_map<uint64_t, std::shared_ptr<ClientConnection>> conns_;
   std::unordered_map<std::string, int> conns_per_ip_;
   uint64_t next_conn_id_ = 1;
+  int pending_truncations_ = 0;
+  std::map<int64_t, OutgoingSnapshot> outgoing_;
+  std::optional<IncomingSnapshot> incoming_;
+  bool pump_scheduled_ = false;
   pid_t snapshot_child_ = -1;
   Zxid snapshot_child_zxid_ = 0;
   std::atomic<bool> stopping_{false};

@@ -1,8 +1,5 @@
 #include "server/pipeline/pipeline.h"
 
-#include <cstdio>
-#include <cstdlib>
-
 namespace canopy::pipeline {
 namespace {
 
@@ -15,13 +12,19 @@ bool IsRead(const proto::Request& request) {
     case proto::Request::kMultiRead:
     case proto::Request::kGetEphemerals:
     case proto::Request::kGetAllChildrenNumber:
+    // Watch registration is member-local and takes effect in session order:
+    // at the head of the queue, like a read.
+    case proto::Request::kSetWatches:
+    case proto::Request::kAddWatch:
+    case proto::Request::kRemoveWatches:
       return true;
     default:
       return false;
   }
 }
 
-bool IsWrite(const proto::Request& request) {
+// Requests the leader decides: writes, close and sync.
+bool GoesToLeader(const proto::Request& request) {
   switch (request.op_case()) {
     case proto::Request::kCreate:
     case proto::Request::kDelete:
@@ -29,6 +32,8 @@ bool IsWrite(const proto::Request& request) {
     case proto::Request::kSetAcl:
     case proto::Request::kCheck:
     case proto::Request::kMulti:
+    case proto::Request::kSync:
+    case proto::Request::kClose:
       return true;
     default:
       return false;
@@ -47,6 +52,7 @@ Pipeline::Pipeline(PipelineOptions options, PipelineHost* host,
       core_(std::move(core)),
       tracker_(options.tick_ms),
       now_(now),
+      last_core_tick_ms_(now.mono_ms),
       rng_(options.seed) {
   // As ZooKeeper: the server id in the top byte, a time-derived base below,
   // so ids from different runs and members do not collide.
@@ -56,17 +62,29 @@ Pipeline::Pipeline(PipelineOptions options, PipelineHost* host,
 
 void Pipeline::Start(Now now) {
   now_ = now;
-  for (const auto& [id, info] : tree_->sessions()) {
-    tracker_.Add(id, info.timeout_ms, now.mono_ms);
-  }
   Drain();
+}
+
+std::string Pipeline::ModeName() const {
+  if (!role_.serving) return "looking";
+  switch (role_.role) {
+    case zab::Role::kLeading:
+      return options_.standalone ? "standalone" : "leader";
+    case zab::Role::kFollowing:
+      return "follower";
+    case zab::Role::kObserving:
+      return "observer";
+    default:
+      return "looking";
+  }
 }
 
 SessionId Pipeline::NextSessionId() {
   SessionId id;
   do {
     id = ++next_session_id_;
-  } while (id == 0 || tree_->sessions().count(id) != 0);
+  } while (id == 0 || tree_->sessions().count(id) != 0 ||
+           pending_connects_.count(id) != 0);
   return id;
 }
 
@@ -82,13 +100,8 @@ std::string Pipeline::NewPassword() {
 }
 
 int32_t Pipeline::NegotiateTimeout(int32_t requested_ms) const {
-  if (requested_ms < options_.min_session_timeout_ms) {
-    return options_.min_session_timeout_ms;
-  }
-  if (requested_ms > options_.max_session_timeout_ms) {
-    return options_.max_session_timeout_ms;
-  }
-  return requested_ms;
+  return std::clamp(requested_ms, options_.min_session_timeout_ms,
+                    options_.max_session_timeout_ms);
 }
 
 proto::Response Pipeline::ErrorResponse(int32_t xid, ErrorCode err) const {
@@ -112,9 +125,27 @@ void Pipeline::Bind(ConnId conn, SessionId session) {
   conns_[conn].session = session;
 }
 
+void Pipeline::DropClients() {
+  // Requests in flight through a leader that is gone cannot be answered:
+  // clients see the connection drop and retry on a member that serves.
+  for (const auto& [conn, state] : conns_) host_->CloseConnection(conn);
+  conns_.clear();
+  local_.clear();
+  pending_connects_.clear();
+  heard_from_.clear();
+}
+
 void Pipeline::OnConnect(ConnId conn, const proto::ConnectRequest& request,
                          const std::string& peer_ip, Now now) {
   now_ = now;
+  if (!role_.serving || request.last_zxid_seen() > tree_->last_zxid()) {
+    // Not serving, or this member has seen less than the client (answering
+    // would take the client back in time): close without a word so the
+    // client tries another member.
+    conns_.erase(conn);
+    host_->CloseConnection(conn);
+    return;
+  }
   auto& state = conns_[conn];
   state.auth.clear();
   proto::Id ip;
@@ -122,22 +153,22 @@ void Pipeline::OnConnect(ConnId conn, const proto::ConnectRequest& request,
   ip.set_id(peer_ip);
   state.auth.push_back(ip);
 
-  if (request.last_zxid_seen() > tree_->last_zxid()) {
-    // This member has seen less than the client: answering would take the
-    // client back in time. It closes without a word so the client tries
-    // another member.
-    conns_.erase(conn);
-    host_->CloseConnection(conn);
-    return;
-  }
   if (request.session_id() == 0) {
     const SessionId id = NextSessionId();
     const int32_t timeout_ms = NegotiateTimeout(request.timeout_ms());
-    proto::Txn txn = preparer_.PrepareCreateSession(
-        id, timeout_ms, NewPassword(), core_->NextZxid(), now_.wall_ms);
-    pending_connects_[core_->NextZxid()] = conn;
-    ProposeOrDie(std::move(txn));
-    Drain();
+    const std::string password = NewPassword();
+    pending_connects_[id] = conn;
+    if (IsServingLeader()) {
+      LeaderCreateSession(id, timeout_ms, password);
+      Drain();
+    } else {
+      proto::MemberMessage message;
+      auto* connect = message.mutable_connect();
+      connect->set_session_id(id);
+      connect->set_timeout_ms(timeout_ms);
+      connect->set_password(password);
+      host_->SendToMember(role_.leader, message);
+    }
     return;
   }
   const auto& sessions = tree_->sessions();
@@ -154,6 +185,7 @@ void Pipeline::OnConnect(ConnId conn, const proto::ConnectRequest& request,
   }
   Bind(conn, request.session_id());
   tracker_.Touch(request.session_id(), now_.mono_ms);
+  heard_from_.insert(request.session_id());
   proto::ConnectResponse response;
   response.set_timeout_ms(it->second.timeout_ms);
   response.set_session_id(request.session_id());
@@ -176,47 +208,38 @@ void Pipeline::OnRequest(ConnId conn, proto::Request request, Now now) {
   const SessionId session = state.session;
   auto& queue = local_[session].queue;
   const int32_t xid = request.xid();
+  Pending pending;
+  pending.xid = xid;
+  pending.start_ms = now_.mono_ms;
 
-  if (!tracker_.Touch(session, now_.mono_ms)) {
-    Pending pending;
-    pending.xid = xid;
-    pending.start_ms = now_.mono_ms;
+  heard_from_.insert(session);
+  if (tracker_.IsClosing(session)) {
     pending.response = ErrorResponse(xid, proto::SESSION_EXPIRED);
     queue.push_back(std::move(pending));
     Flush(session);
     return;
   }
+  tracker_.Touch(session, now_.mono_ms);
 
   if (IsRead(request)) {
-    Pending pending;
-    pending.xid = xid;
-    pending.start_ms = now_.mono_ms;
     pending.read = std::move(request);
+  } else if (GoesToLeader(request)) {
+    if (request.has_close()) pending.close_after = true;
+    pending.awaiting = true;
     queue.push_back(std::move(pending));
-  } else if (IsWrite(request)) {
-    HandleWrite(session, state, std::move(request));
+    Submit(session, state, std::move(request));
+    Flush(session);
+    Drain();
+    return;
   } else {
-    Pending pending;
-    pending.xid = xid;
-    pending.start_ms = now_.mono_ms;
     switch (request.op_case()) {
       case proto::Request::kPing:
         pending.response = ErrorResponse(xid, proto::OK);
         pending.response->mutable_empty();
         break;
-      case proto::Request::kSync:
-        // Standalone: every earlier write of the session is answered before
-        // this, and this member is the leader, so it is up to date.
-        pending.response = ErrorResponse(xid, proto::OK);
-        pending.response->mutable_sync()->set_path(request.sync().path());
-        break;
       case proto::Request::kAuth:
-        HandleAuth(conn, state, request, &pending);
+        HandleAuth(state, request, &pending);
         break;
-      case proto::Request::kClose:
-        HandleClose(session, xid);
-        Flush(session);
-        return;
       case proto::Request::kWhoAmI: {
         pending.response = ErrorResponse(xid, proto::OK);
         auto* who = pending.response->mutable_who_am_i();
@@ -227,25 +250,32 @@ void Pipeline::OnRequest(ConnId conn, proto::Request request, Now now) {
         }
         break;
       }
-      case proto::Request::kSetWatches:
-      case proto::Request::kAddWatch:
-      case proto::Request::kRemoveWatches:
-        // Watch registration is member-local and takes effect in session
-        // order: at the head of the queue, like a read.
-        pending.read = std::move(request);
-        break;
       default:
         pending.response = ErrorResponse(xid, proto::UNIMPLEMENTED);
         break;
     }
-    queue.push_back(std::move(pending));
   }
+  queue.push_back(std::move(pending));
   Flush(session);
-  Drain();
 }
 
-void Pipeline::HandleAuth(ConnId conn, Conn& state,
-                          const proto::Request& request, Pending* pending) {
+void Pipeline::Submit(SessionId session, const Conn& state,
+                      proto::Request request) {
+  if (IsServingLeader()) {
+    LeaderSubmit(options_.server_id, session, state.auth, request);
+    return;
+  }
+  ++stats_.forwarded;
+  proto::MemberMessage message;
+  auto* forward = message.mutable_forward();
+  forward->set_session_id(session);
+  *forward->mutable_request() = std::move(request);
+  for (const auto& id : state.auth) *forward->add_auth() = id;
+  host_->SendToMember(role_.leader, message);
+}
+
+void Pipeline::HandleAuth(Conn& state, const proto::Request& request,
+                          Pending* pending) {
   const auto& auth = request.auth();
   if (auth.scheme() == "digest" &&
       auth.auth().find(':') != std::string::npos) {
@@ -266,49 +296,17 @@ void Pipeline::HandleAuth(ConnId conn, Conn& state,
   pending->close_after = true;
 }
 
-void Pipeline::HandleWrite(SessionId session, const Conn& state,
-                           proto::Request request) {
-  const int32_t xid = request.xid();
-  const Zxid zxid = core_->NextZxid();
-  tree::Prepared prepared =
-      preparer_.Prepare(session, state.auth, request, zxid, now_.wall_ms);
-  Pending pending;
-  pending.xid = xid;
-  pending.start_ms = now_.mono_ms;
-  if (prepared.txn) {
-    pending.zxid = zxid;
-    ProposeOrDie(std::move(*prepared.txn));
-  } else {
-    prepared.error_response.set_xid(xid);
-    prepared.error_response.set_zxid(tree_->last_zxid());
-    pending.response = std::move(prepared.error_response);
+void Pipeline::DeliverLocal(SessionId session, proto::Response response) {
+  auto local = local_.find(session);
+  if (local == local_.end()) return;
+  for (auto& pending : local->second.queue) {
+    if (pending.awaiting && !pending.response &&
+        pending.xid == response.xid()) {
+      pending.response = std::move(response);
+      break;
+    }
   }
-  local_[session].queue.push_back(std::move(pending));
-}
-
-void Pipeline::HandleClose(SessionId session, int32_t xid) {
-  tracker_.MarkClosing(session);
-  Pending pending;
-  pending.xid = xid;
-  pending.start_ms = now_.mono_ms;
-  pending.close_after = true;
-  pending.zxid = core_->NextZxid();
-  ProposeOrDie(
-      preparer_.PrepareCloseSession(session, pending.zxid, now_.wall_ms));
-  local_[session].queue.push_back(std::move(pending));
-  Drain();
-}
-
-void Pipeline::ProposeOrDie(proto::Txn txn) {
-  auto zxid = core_->Propose(std::move(txn));
-  if (!zxid.ok()) {
-    // Standalone is always the leader; a refused proposal means the zxid
-    // space of this epoch is exhausted, which the ensemble issue handles by
-    // moving to a new epoch.
-    std::fprintf(stderr, "fatal: proposal refused: %s\n",
-                 zxid.status().ToString().c_str());
-    std::abort();
-  }
+  Flush(session);
 }
 
 void Pipeline::OnDisconnect(ConnId conn, Now now) {
@@ -325,138 +323,7 @@ void Pipeline::OnDisconnect(ConnId conn, Now now) {
   }
   // The session's watches stay until it closes or expires: a client that
   // comes back to this member keeps them. Events that fire meanwhile have
-  // no connection to go to and are lost (setWatches will replay them).
-}
-
-void Pipeline::OnLogDurable(Zxid zxid, Now now) {
-  now_ = now;
-  while (!unsynced_acks_.empty() && unsynced_acks_.front().zxid <= zxid) {
-    core_->StepAck(unsynced_acks_.front());
-    unsynced_acks_.pop_front();
-  }
-  Drain();
-}
-
-void Pipeline::Tick(Now now) {
-  now_ = now;
-  core_->Tick();
-  for (SessionId session : tracker_.Expire(now_.mono_ms)) {
-    ProposeOrDie(preparer_.PrepareCloseSession(session, core_->NextZxid(),
-                                               now_.wall_ms));
-  }
-  // TTL nodes are removed by txns, a bounded number per tick.
-  constexpr size_t kTtlDeletesPerTick = 1000;
-  if (!tree_->ttl_nodes().empty()) {
-    for (const auto& path :
-         tree_->ExpiredTtlNodes(now_.wall_ms, kTtlDeletesPerTick)) {
-      auto del =
-          preparer_.PrepareTtlDelete(path, core_->NextZxid(), now_.wall_ms);
-      if (del) ProposeOrDie(std::move(*del));
-    }
-  }
-  Drain();
-}
-
-void Pipeline::Drain() {
-  while (core_->HasReady()) {
-    zab::Ready ready = core_->TakeReady();
-    if (ready.persist_epochs) host_->SaveEpochs(*ready.persist_epochs);
-    if (!ready.to_log.empty()) host_->AppendLog(std::move(ready.to_log));
-    for (const auto& ack : ready.after_sync) unsynced_acks_.push_back(ack);
-    for (const auto& txn : ready.to_apply) Apply(txn);
-  }
-}
-
-void Pipeline::Apply(const proto::Txn& txn) {
-  tree::ApplyResult result = tree_->Apply(txn);
-  preparer_.OnApplied(txn.zxid());
-  ++stats_.txns_applied;
-
-  // Events go out before any response that could reflect this txn.
-  for (const auto& fired : result.watches) {
-    auto local = local_.find(fired.session);
-    if (local == local_.end() || local->second.conn == 0) continue;
-    // As ZooKeeper 3.9.2 (CVE-2024-23944): an event about a node goes only
-    // to a session that may read it.
-    auto conn = conns_.find(local->second.conn);
-    if (fired.acl && conn != conns_.end() &&
-        !tree::AclAllows(*fired.acl, proto::READ, conn->second.auth)) {
-      continue;
-    }
-    host_->SendEvent(local->second.conn, fired.event);
-    ++stats_.watch_events;
-  }
-
-  if (txn.has_create_session() || txn.has_close_session()) {
-    ApplySessionTxn(txn, result);
-  } else {
-    auto local = local_.find(txn.session_id());
-    if (local != local_.end()) {
-      for (auto& pending : local->second.queue) {
-        if (pending.zxid == txn.zxid()) {
-          pending.response = std::move(result.response);
-          break;
-        }
-      }
-      Flush(txn.session_id());
-    }
-  }
-
-  for (const auto& path : result.empty_containers) {
-    auto del = preparer_.PrepareContainerDelete(path, core_->NextZxid(),
-                                                now_.wall_ms);
-    if (del) ProposeOrDie(std::move(*del));
-  }
-
-  if (++applied_since_snapshot_ >= options_.snap_count) {
-    applied_since_snapshot_ = 0;
-    host_->SnapshotDue();
-  }
-}
-
-void Pipeline::ApplySessionTxn(const proto::Txn& txn,
-                               const tree::ApplyResult& result) {
-  const SessionId session = txn.session_id();
-  if (txn.has_create_session()) {
-    tracker_.Add(session, txn.create_session().timeout_ms(), now_.mono_ms);
-    auto pending = pending_connects_.find(txn.zxid());
-    if (pending == pending_connects_.end()) return;
-    const ConnId conn = pending->second;
-    pending_connects_.erase(pending);
-    if (conns_.count(conn) == 0) return;  // gone; the session will expire
-    Bind(conn, session);
-    proto::ConnectResponse response;
-    response.set_timeout_ms(txn.create_session().timeout_ms());
-    response.set_session_id(session);
-    response.set_password(txn.create_session().password());
-    response.set_last_zxid(txn.zxid());
-    host_->SendConnect(conn, response);
-    return;
-  }
-  // close_session: asked by the client, or expired by the tracker.
-  tracker_.Remove(session);
-  auto local = local_.find(session);
-  if (local == local_.end()) return;
-  const ConnId conn = local->second.conn;
-  bool asked = false;
-  for (auto& pending : local->second.queue) {
-    if (pending.zxid == txn.zxid()) {
-      pending.response = result.response;
-      asked = true;
-    }
-  }
-  if (asked) {
-    Flush(session);
-  } else if (conn != 0) {
-    proto::WatchEvent expired;
-    expired.set_type(proto::EVENT_NONE);
-    expired.set_state(proto::STATE_EXPIRED);
-    expired.set_zxid(txn.zxid());
-    host_->SendEvent(conn, expired);
-    host_->CloseConnection(conn);
-  }
-  if (conn != 0) conns_.erase(conn);
-  local_.erase(session);
+  // no connection to go to and are lost (setWatches replays them).
 }
 
 proto::Response Pipeline::ServeAtHead(SessionId session, ConnId conn,
@@ -506,7 +373,7 @@ void Pipeline::Flush(SessionId session) {
     } else if (head.response) {
       response = std::move(*head.response);
     } else {
-      break;  // a write still waiting for its commit
+      break;  // waiting for the leader
     }
     response.set_xid(head.xid);
     const bool close_after = head.close_after;

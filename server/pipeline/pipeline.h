@@ -1,28 +1,33 @@
 // Pipeline: request processing on one member, as DESIGN.md's write and read
-// paths describe. It validates a write against the future state (Preparer),
-// hands the txn to the zab core, passes what the core wants logged to the
-// host, steps the acks the host reports durable, applies committed txns to
-// the DataTree, fires watches and answers every session in request order.
+// paths describe. On the leader it validates a write against the future
+// state (Preparer), hands the txn to the zab core and passes on what the core
+// wants logged and sent; on a learner it forwards writes, session opens and
+// closes, and syncs to the leader. Every member applies committed txns to
+// its DataTree, fires watches and answers its own sessions in request order.
 //
-// Deterministic and IO-free: the host (server/net and main) delivers
-// connections, requests, durability notices and ticks with the time, and
+// Deterministic and IO-free: the host (server/net) delivers connections,
+// requests, peer messages, durability notices and ticks with the time, and
 // carries out the effects through PipelineHost. Single-threaded: one strand
-// calls every method.
+// calls every method. Standalone is an ensemble of one: the same code.
 #ifndef CANOPY_SERVER_PIPELINE_PIPELINE_H_
 #define CANOPY_SERVER_PIPELINE_PIPELINE_H_
 
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
 #include "proto/canopy.pb.h"
+#include "proto/member.pb.h"
 #include "server/session/session_tracker.h"
 #include "server/tree/data_tree.h"
 #include "server/tree/prepare.h"
@@ -51,11 +56,26 @@ class PipelineHost {
   virtual void CloseConnection(ConnId conn) = 0;
   // Appends txns to the durable log; the host later calls OnLogDurable.
   virtual void AppendLog(std::vector<proto::Txn> txns) = 0;
+  // Drops every logged txn above `after`, in order with the appends; the
+  // host reports OnLogDurable(after) once it is done and no durability
+  // report from before it in between.
+  virtual void TruncateLog(Zxid after) = 0;
   // Persists the epochs durably before returning (a failure stops the
   // server).
   virtual void SaveEpochs(const proto::EpochState& epochs) = 0;
+  // Sends to another member of the ensemble.
+  virtual void SendToMember(int64_t to,
+                            const proto::MemberMessage& message) = 0;
+  // Streams this member's snapshot at zxid to learner `to`, before any
+  // later message to it.
+  virtual void StreamSnapshot(int64_t to, Zxid zxid) = 0;
+  // A snapshot at zxid will stream in from the leader `from`: once whole,
+  // the host installs it (InstallSnapshot).
+  virtual void ExpectSnapshot(int64_t from, Zxid zxid) = 0;
   // snap_count txns were applied since the last snapshot.
   virtual void SnapshotDue() = 0;
+  // The member's role changed (for logs and status).
+  virtual void RoleChanged(const zab::RoleChange& role) {}
 };
 
 struct PipelineOptions {
@@ -65,6 +85,7 @@ struct PipelineOptions {
   int32_t max_session_timeout_ms = 40000;  // 20 ticks unless configured
   int64_t snap_count = 100000;
   uint64_t seed = 0;  // for session passwords
+  bool standalone = true;  // an ensemble of one (for status output)
 };
 
 struct PipelineStats {
@@ -72,6 +93,7 @@ struct PipelineStats {
   uint64_t responses = 0;
   uint64_t txns_applied = 0;
   uint64_t watch_events = 0;
+  uint64_t forwarded = 0;
   // Request-to-answer latency of answered requests, in ms.
   int64_t latency_min_ms = 0;
   int64_t latency_max_ms = 0;
@@ -86,13 +108,14 @@ struct PipelineStats {
 
 class Pipeline {
  public:
-  // tree holds the recovered state; core is established (or will be).
+  // tree holds the recovered state (a snapshot); the core hands out the
+  // committed txns after it.
   Pipeline(PipelineOptions options, PipelineHost* host,
            std::unique_ptr<tree::DataTree> tree,
            std::unique_ptr<zab::Core> core, Now now);
 
-  // Starts: persists the core's first Ready and tracks the recovered
-  // sessions, each with its full timeout from now.
+  // Starts: acts on the core's first Ready (a standalone member commits and
+  // applies its log here).
   void Start(Now now);
 
   // A new connection's handshake. peer_ip is the client's address, for "ip"
@@ -101,9 +124,19 @@ class Pipeline {
                  const std::string& peer_ip, Now now);
   void OnRequest(ConnId conn, proto::Request request, Now now);
   void OnDisconnect(ConnId conn, Now now);
-  // The log holds every txn up to zxid durably.
+  // A message from another member (snapshot chunks excepted: the host
+  // handles those).
+  void OnMemberMessage(int64_t from, const proto::MemberMessage& message,
+                       Now now);
+  // The log holds every txn up to zxid durably (and nothing above it that
+  // was truncated).
   void OnLogDurable(Zxid zxid, Now now);
-  // Expires sessions; call at least once per tick.
+  // Installs a snapshot the host received: load fills the emptied tree,
+  // which then stands at zxid. The host has already emptied its log.
+  Status InstallSnapshot(
+      Zxid zxid, const std::function<Status(tree::DataTree*)>& load, Now now);
+  // Drives time: session expiry, TTLs, heartbeats, and the core's tick once
+  // per tick_ms. Call at least twice per tick.
   void Tick(Now now);
 
   const tree::DataTree& tree() const { return *tree_; }
@@ -111,6 +144,8 @@ class Pipeline {
   const PipelineStats& stats() const { return stats_; }
   size_t session_count() const { return tree_->sessions().size(); }
   size_t connection_count() const { return conns_.size(); }
+  // "leader", "follower", "observer", "standalone" or "looking".
+  std::string ModeName() const;
   // Resets the count towards the next SnapshotDue.
   void SnapshotStarted() { applied_since_snapshot_ = 0; }
 
@@ -118,11 +153,11 @@ class Pipeline {
   // One request waiting for its answer, in a session's queue.
   struct Pending {
     int32_t xid = 0;
-    int64_t start_ms = 0;                   // monotonic arrival time
-    Zxid zxid = 0;                          // a write awaiting this apply
-    std::optional<proto::Request> read;     // served when at the head
+    int64_t start_ms = 0;                     // monotonic arrival time
+    bool awaiting = false;                    // a write, close or sync
+    std::optional<proto::Request> read;       // served when at the head
     std::optional<proto::Response> response;  // ready to send
-    bool close_after = false;               // close the connection after
+    bool close_after = false;                 // close the connection after
   };
   struct Conn {
     SessionId session = 0;
@@ -132,26 +167,47 @@ class Pipeline {
     ConnId conn = 0;
     std::deque<Pending> queue;
   };
+  // A sync the leader confirms once a quorum proves it still leads.
+  struct Barrier {
+    int64_t origin = 0;
+    SessionId session = 0;
+    int32_t xid = 0;
+    std::string path;
+  };
 
-  void HandleAuth(ConnId conn, Conn& state, const proto::Request& request,
+  // Client side (pipeline.cc).
+  void HandleAuth(Conn& state, const proto::Request& request,
                   Pending* pending);
-  void HandleWrite(SessionId session, const Conn& state,
-                   proto::Request request);
-  void HandleClose(SessionId session, int32_t xid);
-  void ProposeOrDie(proto::Txn txn);
-  void Drain();
-  void Apply(const proto::Txn& txn);
-  void ApplySessionTxn(const proto::Txn& txn, const tree::ApplyResult& result);
+  void Submit(SessionId session, const Conn& state, proto::Request request);
+  void DeliverLocal(SessionId session, proto::Response response);
   void Flush(SessionId session);
-  // Serves a request that waited for its turn: a read, or a change to this
-  // member's watches.
   proto::Response ServeAtHead(SessionId session, ConnId conn,
                               const proto::Request& request);
   void Bind(ConnId conn, SessionId session);
+  void DropClients();
   proto::Response ErrorResponse(int32_t xid, ErrorCode err) const;
   int32_t NegotiateTimeout(int32_t requested_ms) const;
   SessionId NextSessionId();
   std::string NewPassword();
+
+  // Leader side (pipeline_leader.cc).
+  bool IsServingLeader() const;
+  void LeaderSubmit(int64_t origin, SessionId session,
+                    const tree::AuthIds& auth, const proto::Request& request);
+  void LeaderCreateSession(SessionId session, int32_t timeout_ms,
+                           const std::string& password);
+  void Reply(int64_t origin, SessionId session, proto::Response response);
+  bool Propose(proto::Txn txn);
+  void ExpireAndCollect();
+  void SendHeartbeats();
+
+  // Acting on the core (pipeline_apply.cc).
+  void Drain();
+  void ActOn(zab::Ready ready);
+  void ReleaseAcks();
+  void OnRole(const zab::RoleChange& role);
+  void Apply(const proto::Txn& txn);
+  void ApplySessionTxn(const proto::Txn& txn, const tree::ApplyResult& result);
 
   PipelineOptions options_;
   PipelineHost* host_;
@@ -160,13 +216,19 @@ class Pipeline {
   std::unique_ptr<zab::Core> core_;
   session::SessionTracker tracker_;
   Now now_;
+  int64_t last_core_tick_ms_ = 0;
   std::mt19937_64 rng_;
   SessionId next_session_id_;
 
   std::unordered_map<ConnId, Conn> conns_;
   std::unordered_map<SessionId, LocalSession> local_;
-  std::unordered_map<Zxid, ConnId> pending_connects_;
+  std::unordered_map<SessionId, ConnId> pending_connects_;
+  std::set<SessionId> heard_from_;  // learner: for the next heartbeat
+  std::map<uint64_t, Barrier> barriers_;
+  uint64_t next_barrier_id_ = 1;
   std::deque<zab::Ack> unsynced_acks_;
+  Zxid durable_zxid_ = 0;
+  zab::RoleChange role_;
   int64_t applied_since_snapshot_ = 0;
   PipelineStats stats_;
 };

@@ -1,88 +1,266 @@
 #include "server/zab/core.h"
 
-#include <algorithm>
-#include <cassert>
+#include <string>
+#include <utility>
+
+#include "server/zab/core_state.h"
+#include "server/zab/election.h"
+#include "server/zab/follower.h"
+#include "server/zab/leader.h"
+#include "server/zab/messages.h"
 
 namespace canopy::zab {
+namespace {
+
+Recovered Standalone(proto::EpochState epochs, Zxid last_logged_zxid) {
+  Recovered recovered;
+  recovered.epochs = std::move(epochs);
+  recovered.last_logged_zxid = last_logged_zxid;
+  recovered.applied_zxid = last_logged_zxid;
+  return recovered;
+}
+
+// Transitions one call may cause (step down, elect, establish, ...) are few;
+// more means a loop.
+constexpr int kMaxTransitionsPerCall = 16;
+
+}  // namespace
 
 Core::Core(CoreOptions options, proto::EpochState epochs,
            Zxid last_logged_zxid)
-    : options_(std::move(options)), epochs_(std::move(epochs)) {
-  assert(options_.voters.count(options_.my_id) == 1);
-  last_proposed_ = last_logged_zxid;
-  last_committed_ = last_logged_zxid;
-  if (options_.voters.size() == 1) EstablishSingleMember(last_logged_zxid);
+    : Core(std::move(options), Standalone(std::move(epochs), last_logged_zxid),
+           nullptr) {}
+
+Core::Core(CoreOptions options, const Recovered& recovered,
+           const LogReader* log)
+    : state_(std::make_unique<CoreState>(std::move(options), recovered, log)),
+      election_(std::make_unique<Election>(*state_)) {
+  ZAB_CHECK(state_->IsMember(state_->me()));
+  ZAB_CHECK(!state_->options.voters.empty());
+  ZAB_CHECK(recovered.applied_zxid <= recovered.last_logged_zxid);
+  election_->Start();
+  Settle();
 }
 
-void Core::EstablishSingleMember(Zxid last_logged_zxid) {
-  // An ensemble of one elects itself. Its new epoch is above every epoch it
-  // has accepted or logged, and is persisted before any proposal of it.
-  const int64_t new_epoch =
-      std::max({epochs_.accepted_epoch(), epochs_.current_epoch(),
-                EpochOf(last_logged_zxid)}) +
-      1;
-  epochs_.set_accepted_epoch(new_epoch);
-  epochs_.set_current_epoch(new_epoch);
-  ready_.persist_epochs = epochs_;
-  // Everything in the log was durable before this start, so it is
-  // committed: a quorum of one acked it.
-  last_proposed_ = MakeZxid(new_epoch, 0);
-  last_committed_ = last_logged_zxid;
-  role_ = Role::kLeading;
-  ready_.role = role_;
+Core::~Core() = default;
+
+Status Core::Step(const proto::PeerMessage& message) {
+  if (message.to() != state_->me()) {
+    return Status(proto::BAD_ARGUMENTS, "message for m" +
+                                            std::to_string(message.to()));
+  }
+  if (message.from() == state_->me() || !state_->IsMember(message.from())) {
+    return Status(proto::BAD_ARGUMENTS,
+                  "message from non-member m" + std::to_string(message.from()));
+  }
+  if (message.body_case() == proto::PeerMessage::BODY_NOT_SET) {
+    return Status(proto::BAD_ARGUMENTS, "empty message");
+  }
+  if (message.has_vote()) {
+    OnVote(message.from(), message.vote());
+  } else if (leader_) {
+    leader_->Step(message);
+  } else if (follower_ && message.from() == follower_->leader()) {
+    follower_->Step(message);
+  }
+  Settle();
+  return Status::Ok();
 }
 
-Zxid Core::NextZxid() const { return last_proposed_ + 1; }
+void Core::OnVote(MemberId from, const proto::Vote& vote) {
+  if (role_ == Role::kLooking) {
+    election_->OnVote(from, vote);
+    return;
+  }
+  if (vote.state() != proto::PEER_LOOKING) return;
+  if (follower_ && from == follower_->leader() && follower_->epoch() != 0) {
+    // My leader is looking again (it restarted or stepped down); on a FIFO
+    // link this vote was sent after its LeaderInfo.
+    state_->StepDown("leader m" + std::to_string(from) + " is looking");
+    Settle();
+    election_->OnVote(from, vote);
+    return;
+  }
+  // Tell a LOOKING member whom I follow, so it can join.
+  proto::PeerState state = proto::PEER_FOLLOWING;
+  if (role_ == Role::kLeading) state = proto::PEER_LEADING;
+  if (role_ == Role::kObserving) state = proto::PEER_OBSERVING;
+  proto::PeerMessage answer;
+  const RoleChange now = CurrentRole();
+  *answer.mutable_vote() = election_->Answer(now.leader, now.epoch, state);
+  state_->Send(from, std::move(answer));
+}
 
 Result<Zxid> Core::Propose(proto::Txn txn) {
-  if (role_ != Role::kLeading) {
-    return Result<Zxid>(proto::SYSTEM_ERROR, "not the leader");
-  }
-  if (CounterOf(last_proposed_) == 0xffffffffLL) {
-    return Result<Zxid>(proto::SYSTEM_ERROR, "zxid counter exhausted");
-  }
-  const Zxid zxid = last_proposed_ + 1;
-  assert(EpochOf(zxid) == epochs_.current_epoch());
-  last_proposed_ = zxid;
-  txn.set_zxid(zxid);
-  ready_.to_log.push_back(txn);
-  ready_.after_sync.push_back(
-      Ack{options_.my_id, options_.my_id, zxid});
-  proposals_.push_back(Proposal{std::move(txn), {}});
+  if (!leader_) return Result<Zxid>(proto::SYSTEM_ERROR, "not the leader");
+  Result<Zxid> zxid = leader_->Propose(std::move(txn));
+  Settle();
   return zxid;
 }
 
+Zxid Core::NextZxid() const {
+  return leader_ ? leader_->NextZxid() : state_->last_logged + 1;
+}
+
 void Core::StepAck(const Ack& ack) {
-  if (role_ != Role::kLeading || ack.to != options_.my_id) return;
-  if (options_.voters.count(ack.from) == 0) return;
-  // An ack for zxid covers every proposal up to it: logs are appended in
-  // order.
-  for (auto& proposal : proposals_) {
-    if (proposal.txn.zxid() > ack.zxid) break;
-    proposal.acks.insert(ack.from);
+  const MemberId me = state_->me();
+  if (ack.from != me) {
+    // The old interface: an ack received from a follower.
+    if (ack.to != me || !state_->IsMember(ack.from)) return;
+    proto::PeerMessage message;
+    message.set_from(ack.from);
+    message.set_to(me);
+    message.mutable_ack()->set_epoch(ack.epoch);
+    message.mutable_ack()->set_zxid(ack.zxid);
+    Step(message);
+    return;
   }
-  CommitReady();
-}
-
-bool Core::HasQuorum(const std::set<MemberId>& acks) const {
-  return acks.size() * 2 > options_.voters.size();
-}
-
-void Core::CommitReady() {
-  while (!proposals_.empty() && HasQuorum(proposals_.front().acks)) {
-    assert(proposals_.front().txn.zxid() > last_committed_);
-    last_committed_ = proposals_.front().txn.zxid();
-    ready_.to_apply.push_back(std::move(proposals_.front().txn));
-    proposals_.pop_front();
+  if (ack.to == me) {
+    if (leader_) leader_->SelfAck(ack);
+  } else if (follower_) {
+    follower_->ReleaseAck(ack);
   }
+  Settle();
 }
 
-void Core::Tick() {}
+void Core::Tick() {
+  ++state_->tick;
+  if (leader_) {
+    leader_->Tick();
+  } else if (follower_) {
+    follower_->Tick();
+  } else {
+    election_->Tick();
+  }
+  Settle();
+}
+
+void Core::SnapshotInstalled(Zxid zxid) {
+  CoreState& s = *state_;
+  // Whatever the core wants now, the host's log and state are the
+  // snapshot's.
+  s.last_logged = zxid;
+  s.durable = zxid;
+  s.applied = zxid;
+  s.committed = std::max(s.committed, zxid);
+  if (follower_) follower_->SnapshotInstalled(zxid);
+  Settle();
+}
+
+Status Core::RequestSyncBarrier(uint64_t id) {
+  if (!leader_) return Status(proto::SYSTEM_ERROR, "not the leader");
+  Status status = leader_->RequestSyncBarrier(id);
+  Settle();
+  return status;
+}
+
+bool Core::HasReady() const {
+  return !state_->ready.empty() || (leader_ && leader_->pings_wanted());
+}
 
 Ready Core::TakeReady() {
-  Ready out = std::move(ready_);
-  ready_ = Ready{};
+  if (leader_) leader_->FlushPings();
+  Ready out = std::move(state_->ready);
+  state_->ready = Ready{};
   return out;
+}
+
+void Core::StartLooking(const std::string& reason) {
+  state_->Trace("m" + std::to_string(state_->me()) + " " + RoleName(role_) +
+                " -> LOOKING: " + reason);
+  if (leader_) leader_->Stop();
+  leader_.reset();
+  follower_.reset();
+  role_ = Role::kLooking;
+  election_->Start();
+}
+
+void Core::TakeRole(const proto::Vote& decided) {
+  const MemberId me = state_->me();
+  if (decided.leader() == me) {
+    role_ = Role::kLeading;
+    leader_ = std::make_unique<Leader>(*state_);
+    leader_->Start();
+  } else {
+    role_ = state_->IAmVoter() ? Role::kFollowing : Role::kObserving;
+    follower_ = std::make_unique<Follower>(*state_, decided.leader());
+    follower_->Start();
+  }
+  state_->Trace("m" + std::to_string(me) + " LOOKING -> " + RoleName(role_) +
+                " (leader m" + std::to_string(decided.leader()) + ", round " +
+                std::to_string(election_->round()) + ")");
+}
+
+void Core::Settle() {
+  for (int i = 0; i < kMaxTransitionsPerCall; ++i) {
+    if (state_->step_down) {
+      std::string reason = std::move(*state_->step_down);
+      state_->step_down.reset();
+      StartLooking(reason);
+      continue;
+    }
+    if (role_ == Role::kLooking && election_->decided()) {
+      TakeRole(*election_->decided());
+      continue;
+    }
+    break;
+  }
+  const RoleChange now = CurrentRole();
+  if (!reported_ || reported_->role != now.role ||
+      reported_->leader != now.leader || reported_->epoch != now.epoch ||
+      reported_->serving != now.serving) {
+    reported_ = now;
+    state_->ready.role = now;
+  }
+}
+
+RoleChange Core::CurrentRole() const {
+  RoleChange change;
+  change.role = role_;
+  if (leader_) {
+    change.leader = state_->me();
+    change.epoch = leader_->epoch();
+    change.serving = leader_->established();
+  } else if (follower_) {
+    change.leader = follower_->leader();
+    change.epoch = follower_->epoch();
+    change.serving = follower_->serving();
+  }
+  return change;
+}
+
+MemberId Core::my_id() const { return state_->me(); }
+
+MemberId Core::leader_id() const { return CurrentRole().leader; }
+
+int64_t Core::epoch() const {
+  const RoleChange now = CurrentRole();
+  return now.epoch != 0 ? now.epoch : state_->epochs.current_epoch();
+}
+
+int64_t Core::accepted_epoch() const {
+  return state_->epochs.accepted_epoch();
+}
+
+bool Core::serving() const { return CurrentRole().serving; }
+
+Zxid Core::last_logged() const { return state_->last_logged; }
+
+Zxid Core::last_proposed() const {
+  return leader_ ? leader_->last_proposed() : state_->last_logged;
+}
+
+Zxid Core::last_committed() const { return state_->committed; }
+
+Zxid Core::last_applied() const { return state_->applied; }
+
+size_t Core::in_flight() const { return leader_ ? leader_->in_flight() : 0; }
+
+std::optional<SnapshotInstall> Core::pending_install() const {
+  if (!follower_) return std::nullopt;
+  const auto zxid = follower_->pending_install();
+  if (!zxid) return std::nullopt;
+  return SnapshotInstall{follower_->leader(), *zxid};
 }
 
 }  // namespace canopy::zab

@@ -1,116 +1,126 @@
-// zab::Core: the atomic broadcast state machine. Deterministic and IO-free:
-// proposals, acks and ticks go in; a Ready comes out, holding what to persist,
-// what to log, what may only be sent after the log is synced, and which txns
-// are committed and must be applied, in zxid order. The caller does the disk
-// and the network.
+// zab::Core: ZooKeeper's atomic broadcast (ZAB) for one member of an
+// ensemble of voters plus observers: election, discovery, sync, broadcast.
 //
-// This version runs the broadcast phase of a leader whose voters are given at
-// construction: with one voter (standalone) the leader is established at once
-// in a fresh epoch. Election, discovery and sync for several members extend
-// this class without changing the write path.
+// Deterministic and IO-free: messages, ticks, proposals and durability
+// reports go in; a Ready comes out (types.h) holding what to persist, what
+// to cut from and append to the log, what to send now, what may be sent only
+// once the log is synced, which snapshot to stream or install, and which txns
+// are committed and must be applied, in zxid order. The host does the disk
+// and the network, acting on each Ready in the order Ready documents before
+// it calls the core again. No clock, thread or randomness: time is Tick().
+// Not thread-safe: one strand owns a core.
 //
-// The "ack only after fsync" rule is carried by the data: an ack (the
-// leader's ack to itself included) is put in Ready::after_sync and must be
-// delivered only once the log holds every txn up to its zxid durably.
+// With one voter (standalone) the member elects itself during construction
+// and is an established leader in a fresh epoch when the constructor
+// returns. There is no second code path for it.
+//
+// Promises (checked by tests/sim on every step): at most one leader
+// establishes an epoch; members apply the same txns in the same zxid order;
+// a txn the leader committed is in the history of every later leader; a
+// member acks a txn only after the host reported it durable.
 #ifndef CANOPY_SERVER_ZAB_CORE_H_
 #define CANOPY_SERVER_ZAB_CORE_H_
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
-#include <set>
-#include <vector>
+#include <string>
 
 #include "common/status.h"
 #include "proto/canopy.pb.h"
+#include "proto/peer.pb.h"
+#include "server/zab/log_reader.h"
+#include "server/zab/types.h"
 
 namespace canopy::zab {
 
-using MemberId = int64_t;
-
-inline int64_t EpochOf(Zxid zxid) { return zxid >> 32; }
-inline int64_t CounterOf(Zxid zxid) { return zxid & 0xffffffffLL; }
-inline Zxid MakeZxid(int64_t epoch, int64_t counter) {
-  return (epoch << 32) | (counter & 0xffffffffLL);
-}
-
-enum class Role { kLooking, kFollowing, kLeading };
-
-// An acknowledgement that member `from` has durably logged every txn up to
-// zxid, addressed to member `to`.
-struct Ack {
-  MemberId from = 0;
-  MemberId to = 0;
-  Zxid zxid = 0;
-};
-
-struct Ready {
-  // Epochs to persist (synced) before anything else in this Ready is acted
-  // upon.
-  std::optional<proto::EpochState> persist_epochs;
-  // Txns to append to the log, in zxid order.
-  std::vector<proto::Txn> to_log;
-  // Acks to deliver only once the log is durable up to their zxid.
-  std::vector<Ack> after_sync;
-  // Committed txns to apply, in zxid order.
-  std::vector<proto::Txn> to_apply;
-  // Set when the role changed.
-  std::optional<Role> role;
-
-  bool empty() const {
-    return !persist_epochs && to_log.empty() && after_sync.empty() &&
-           to_apply.empty() && !role;
-  }
-};
-
-struct CoreOptions {
-  MemberId my_id = 1;
-  std::set<MemberId> voters = {1};
-};
+struct CoreState;
+class Election;
+class Leader;
+class Follower;
 
 class Core {
  public:
-  // epochs and last_logged_zxid come from the durable log at start-up.
+  // A standalone start: epochs and last_logged_zxid come from the durable
+  // log, and the host has applied every logged txn. Without a log reader a
+  // member of a larger ensemble can only sync learners by snapshot.
   Core(CoreOptions options, proto::EpochState epochs, Zxid last_logged_zxid);
+  // A start from recovered durable state; log (not owned, must outlive the
+  // core) shows the host's log.
+  Core(CoreOptions options, const Recovered& recovered, const LogReader* log);
+  ~Core();
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
 
+  // Delivers a message from another member. Stale, duplicated and
+  // out-of-order messages are dropped or answered harmlessly. An error only
+  // for a message not meant for this core (wrong address, unknown sender,
+  // empty body).
+  Status Step(const proto::PeerMessage& message);
   // Assigns the next zxid (epoch << 32 | counter) to txn and broadcasts it.
   // Fails with SYSTEM_ERROR when this member is not an established leader or
-  // when the epoch's 32-bit counter is exhausted.
+  // the epoch's counter is exhausted (the leader then moves to a new epoch
+  // through an election once its proposals commit), with THROTTLED_OP when
+  // max_in_flight proposals wait for a quorum.
   Result<Zxid> Propose(proto::Txn txn);
   // The zxid the next Propose will assign (for the Preparer).
   Zxid NextZxid() const;
-  // Delivers an ack (from this member or a follower).
+  // Hands back an after_sync ack once the log is durable up to ack.zxid. The
+  // core counts its own acks and sends the others (in Ready::send) if they
+  // are still true for the leader it follows. An ack from another member
+  // (from != my id) is taken as if received in a message.
   void StepAck(const Ack& ack);
-  // Advances time by one tick.
+  // Advances time by one tick (zoo.cfg's tickTime).
   void Tick();
+  // The host installed the snapshot at zxid that Ready::install_snapshot
+  // asked for: its log now holds nothing after it and its state machine is
+  // at zxid. Install only a snapshot pending_install() still names.
+  void SnapshotInstalled(Zxid zxid);
+  // Asks for a linearizable sync point: Ready::sync_ready gets id once a
+  // quorum of voters answered a ping sent after this call, in this epoch,
+  // proving this member still led when the call was made; sync_failed gets
+  // it if the leadership ends first. Fails unless an established leader.
+  Status RequestSyncBarrier(uint64_t id);
 
-  bool HasReady() const { return !ready_.empty(); }
+  bool HasReady() const;
   // Hands over everything accumulated since the last call.
   Ready TakeReady();
 
   Role role() const { return role_; }
-  MemberId my_id() const { return options_.my_id; }
-  int64_t epoch() const { return epochs_.current_epoch(); }
-  Zxid last_proposed() const { return last_proposed_; }
-  Zxid last_committed() const { return last_committed_; }
-  size_t in_flight() const { return proposals_.size(); }
+  MemberId my_id() const;
+  // The leader followed (or my id when leading); 0 while looking.
+  MemberId leader_id() const;
+  // The established (leader) or followed epoch; the persisted current epoch
+  // while looking.
+  int64_t epoch() const;
+  int64_t accepted_epoch() const;
+  // True for an established leader or a learner that got UpToDate.
+  bool serving() const;
+  Zxid last_logged() const;
+  // The last zxid proposed by this leader (its history's end); the last
+  // logged zxid on other members.
+  Zxid last_proposed() const;
+  Zxid last_committed() const;
+  Zxid last_applied() const;
+  // Proposals of this leader not yet committed.
+  size_t in_flight() const;
+  // The snapshot a learner waits for, if any.
+  std::optional<SnapshotInstall> pending_install() const;
 
  private:
-  struct Proposal {
-    proto::Txn txn;
-    std::set<MemberId> acks;
-  };
-  void EstablishSingleMember(Zxid last_logged_zxid);
-  bool HasQuorum(const std::set<MemberId>& acks) const;
-  void CommitReady();
+  void OnVote(MemberId from, const proto::Vote& vote);
+  void StartLooking(const std::string& reason);
+  void TakeRole(const proto::Vote& decided);
+  // Runs the transitions a call asked for, then reports a role change.
+  void Settle();
+  RoleChange CurrentRole() const;
 
-  CoreOptions options_;
-  proto::EpochState epochs_;
+  std::unique_ptr<CoreState> state_;
+  std::unique_ptr<Election> election_;
+  std::unique_ptr<Leader> leader_;
+  std::unique_ptr<Follower> follower_;
   Role role_ = Role::kLooking;
-  Zxid last_proposed_ = 0;
-  Zxid last_committed_ = 0;
-  std::deque<Proposal> proposals_;  // in zxid order, not yet committed
-  Ready ready_;
+  std::optional<RoleChange> reported_;
 };
 
 }  // namespace canopy::zab

@@ -27,13 +27,21 @@ class FakeHost : public PipelineHost {
   void AppendLog(std::vector<proto::Txn> txns) override {
     for (auto& t : txns) logged.push_back(std::move(t));
   }
+  void TruncateLog(Zxid after) override { truncated.push_back(after); }
   void SaveEpochs(const proto::EpochState& e) override { epochs = e; }
+  void SendToMember(int64_t to, const proto::MemberMessage& m) override {
+    to_members.emplace_back(to, m);
+  }
+  void StreamSnapshot(int64_t, Zxid) override {}
+  void ExpectSnapshot(int64_t, Zxid) override {}
   void SnapshotDue() override { ++snapshots_due; }
 
   std::map<ConnId, std::vector<proto::ConnectResponse>> connects;
   std::map<ConnId, std::vector<proto::ServerMessage>> out;
   std::vector<ConnId> closed;
   std::vector<proto::Txn> logged;
+  std::vector<Zxid> truncated;
+  std::vector<std::pair<int64_t, proto::MemberMessage>> to_members;
   proto::EpochState epochs;
   int snapshots_due = 0;
 };
