@@ -52,8 +52,10 @@ SessionIo::SessionIo(ConnectString connect, const ClientOptions& options,
       session_id_(options.session_id),
       password_(options.password),
       timeout_ms_(options.session_timeout_ms) {
-  std::shuffle(hosts_.begin(), hosts_.end(),
-               std::mt19937(std::random_device{}()));
+  if (options.shuffle_hosts) {
+    std::shuffle(hosts_.begin(), hosts_.end(),
+                 std::mt19937(std::random_device{}()));
+  }
   info_.session_id = session_id_;
   info_.password = password_;
   info_.timeout_ms = timeout_ms_;

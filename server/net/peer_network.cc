@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <deque>
 
@@ -34,6 +35,7 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
       return;
     }
     socket_ = tcp::socket(net_->io_);
+    ++generation_;
     socket_.async_connect(endpoint, [self = shared_from_this()](
                                         const boost::system::error_code& ec) {
       if (ec) {
@@ -44,14 +46,29 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
       self->socket_.set_option(tcp::no_delay(true), ignored);
       self->connected_ = true;
       self->backoff_ms_ = self->net_->options_.min_backoff_ms;
+      spdlog::debug("peer link to {} up", self->peer_.id);
       std::string hello(kPeerMagic, 4);
       hello.resize(kHelloBytes);
       const uint64_t id = uint64_t(self->net_->options_.my_id);
       for (int i = 0; i < 8; ++i) hello[4 + i] = char(id >> (56 - 8 * i));
       self->queue_.push_front(std::move(hello));
       self->queued_bytes_ += kHelloBytes;
+      self->WatchForClose(self->generation_);
       self->Flush();
     });
+  }
+
+  // The peer never writes on this connection: a completed read means it
+  // closed (or broke) it, which a write alone might not notice for long.
+  void WatchForClose(uint64_t generation) {
+    socket_.async_read_some(
+        asio::buffer(probe_),
+        [self = shared_from_this(), generation](
+            const boost::system::error_code& ec, size_t) {
+          if (generation != self->generation_ || !self->connected_) return;
+          if (ec == asio::error::operation_aborted) return;
+          self->Break();
+        });
   }
 
   void Send(std::string bytes) {
@@ -106,6 +123,8 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
 
   // Drops the connection and what is queued; reconnects later.
   void Break() {
+    spdlog::debug("peer link to {} broken, {} messages dropped", peer_.id,
+                  queue_.size());
     net_->dropped_ += queue_.size();
     queue_.clear();
     queued_bytes_ = writing_ ? batch_.size() : 0;
@@ -138,6 +157,8 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
   std::deque<std::string> queue_;
   size_t queued_bytes_ = 0;
   std::string batch_;
+  uint64_t generation_ = 0;  // which connection attempt is current
+  std::array<char, 1> probe_;
 };
 
 // One inbound connection: reads the hello, then messages.

@@ -31,11 +31,17 @@ void Server::OnPeerBytes(int64_t from, std::string bytes) {
     OnChunk(from, message.chunk());
     return;
   }
+  if (spdlog::should_log(spdlog::level::trace)) {
+    spdlog::trace("from member {}: {}", from, message.ShortDebugString());
+  }
   pipeline_->OnMemberMessage(from, message, Clock());
 }
 
 void Server::SendToMember(int64_t to, const proto::MemberMessage& message) {
   if (!peers_) return;
+  if (spdlog::should_log(spdlog::level::trace)) {
+    spdlog::trace("to member {}: {}", to, message.ShortDebugString());
+  }
   auto out = outgoing_.find(to);
   if (out != outgoing_.end()) {
     out->second.held.push_back(message);  // after the snapshot

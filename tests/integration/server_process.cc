@@ -54,7 +54,8 @@ std::string TestConfig(const std::string& data_dir, int tick_ms) {
 }
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(
-    const std::string& data_dir, const std::string& config, int port) {
+    const std::string& data_dir, const std::string& config, int port,
+    int peer_port) {
   std::filesystem::create_directories(data_dir);
   const std::string config_path = data_dir + "/zoo.cfg";
   {
@@ -70,13 +71,20 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
     close(out_pipe[0]);
     close(out_pipe[1]);
     const std::string port_arg = std::to_string(port);
+    const std::string peer_port_arg = std::to_string(peer_port);
     const std::string log_path = data_dir + "/server.log";
     // stderr (the server's log) goes to a file kept beside the data.
     FILE* log = std::fopen(log_path.c_str(), "a");
     if (log) dup2(fileno(log), STDERR_FILENO);
+    // Nothing of the test process may leak into the server: an inherited
+    // socket (a proxy's) would stay open after the test closes its copy.
+    const long max_fd = sysconf(_SC_OPEN_MAX);
+    for (long fd = 3; fd < max_fd && fd < 65536; ++fd) close(int(fd));
     execl(CANOPY_SERVER_BIN, CANOPY_SERVER_BIN, "--config",
-          config_path.c_str(), "--port", port_arg.c_str(), "--log-level",
-          "info", static_cast<char*>(nullptr));
+          config_path.c_str(), "--port", port_arg.c_str(), "--peer-port",
+          peer_port_arg.c_str(), "--log-level",
+          getenv("CANOPY_TEST_LOG_LEVEL") ? getenv("CANOPY_TEST_LOG_LEVEL")
+                                          : "info", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out_pipe[1]);

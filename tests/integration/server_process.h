@@ -33,7 +33,8 @@ class ServerProcess {
   // listens. Returns null on failure.
   static std::unique_ptr<ServerProcess> Start(const std::string& data_dir,
                                               const std::string& config,
-                                              int port = 0);
+                                              int port = 0,
+                                              int peer_port = 0);
   ~ServerProcess();
 
   int port() const { return port_; }

@@ -75,6 +75,9 @@ struct ClientOptions {
   // Non-zero with password to re-attach to an existing session.
   int64_t session_id = 0;
   std::string password;
+  // Try the servers in a random order (spreads clients over an ensemble);
+  // false keeps the connect string's order.
+  bool shuffle_hosts = true;
   // Called on the event thread at every session state change. May be empty.
   std::function<void(SessionEvent)> on_session_event;
 };
