@@ -16,8 +16,15 @@
 //
 // Promises (checked by tests/sim on every step): at most one leader
 // establishes an epoch; members apply the same txns in the same zxid order;
-// a txn the leader committed is in the history of every later leader; a
-// member acks a txn only after the host reported it durable.
+// a committed txn is in the history of every leader of a later epoch; a
+// member acks a txn, and takes an epoch as current, only after the host
+// reported its log durable that far. "serving" is not proof of leading now:
+// a leader paused mid-sync may establish its (old) epoch late, and can then
+// commit nothing and confirm no sync barrier; use RequestSyncBarrier.
+//
+// Durability reports: every Ready::after_sync ack goes back through
+// StepAck once the host's log is durable up to it (what the pipeline did
+// with the standalone self-acks); there is no separate LogDurable call.
 #ifndef CANOPY_SERVER_ZAB_CORE_H_
 #define CANOPY_SERVER_ZAB_CORE_H_
 

@@ -128,10 +128,12 @@ void Leader::MaybeStartSync() {
   phase_ = Phase::kNewLeaderAcks;
   history_end_ = s_.last_logged;
   self_sync_zxid_ = history_end_;
-  for (auto& [id, learner] : learners_) {
-    if (!learner.observer && learner.stage == Stage::kAckedEpoch) {
-      Sync(id, learner);
+  for (auto it = learners_.begin(); it != learners_.end();) {
+    auto next = std::next(it);  // Sync erases a learner it cannot sync
+    if (!it->second.observer && it->second.stage == Stage::kAckedEpoch) {
+      Sync(it->first, it->second);
     }
+    it = next;
   }
   if (s_.durable >= self_sync_zxid_) {
     OnSelfSynced(self_sync_zxid_);
@@ -231,9 +233,9 @@ void Leader::Establish() {
     }
   }
   for (auto it = learners_.begin(); it != learners_.end();) {
-    auto next = std::next(it);
+    auto next = std::next(it);  // Sync erases a learner it cannot sync
     if (it->second.observer && it->second.stage == Stage::kAckedEpoch) {
-      Sync(it->first, it->second);  // may erase it
+      Sync(it->first, it->second);
     }
     it = next;
   }

@@ -63,7 +63,10 @@ struct SnapshotSend {
 };
 
 // Learner side of SYNC_SNAP: the leader `from` streams its snapshot at
-// `zxid`; install it, then call Core::SnapshotInstalled(zxid).
+// `zxid`. When the stream is complete, and only if Core::pending_install()
+// still names it (the learner may have given up meanwhile), the host
+// replaces its state and log with the snapshot (synced) and calls
+// Core::SnapshotInstalled(zxid), without calling the core in between.
 struct SnapshotInstall {
   MemberId from = 0;
   Zxid zxid = 0;
@@ -81,11 +84,13 @@ struct SnapshotInstall {
 //   4. to_log: append to the log in order (syncing may finish later).
 //   5. send: send in order. Right after a SyncStart(SYNC_SNAP) message, the
 //      host streams the snapshot named by the matching send_snapshot entry
-//      to the same member, before any later message to it.
+//      (zxid 0: the empty state) to the same member, before any later
+//      message to it.
 //   6. after_sync: hold each ack until the log is durable up to its zxid
 //      (at once if it already is), then call Core::StepAck with it; the
-//      core sends it or counts it. Keep them in order.
-//   7. to_apply: apply in order.
+//      core sends it (in a later Ready) or counts it. Keep them in order.
+//   7. to_apply: apply in order. They are committed (a quorum holds them
+//      durably), though this member's own copy may not be synced yet.
 //   8. role, sync_ready, sync_failed: report.
 struct Ready {
   // The epochs to persist (synced) before anything else of this Ready.
@@ -151,7 +156,7 @@ struct CoreOptions {
   uint64_t incarnation = 0;
   // Called with a one-line note on each role change and each step down, for
   // the host's log. May be empty.
-  std::function<void(std::string_view)> trace;
+  std::function<void(std::string_view)> trace = nullptr;
 };
 
 // The durable state a member restarts from.
