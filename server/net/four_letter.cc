@@ -95,10 +95,32 @@ std::string Cons(const FourLetterContext& c) {
 }
 
 std::string Wchs(const FourLetterContext& c) {
-  const auto& tree = c.pipeline->tree();
+  const auto& watches = c.pipeline->tree().watches();
   return fmt::format("{} connections watching {} paths\nTotal watches:{}\n",
-                     c.connections.size(), tree.watches().size(),
-                     tree.watches().size());
+                     c.connections.size(), watches.SessionsByPath().size(),
+                     watches.size());
+}
+
+std::string Wchc(const FourLetterContext& c) {
+  std::string out;
+  for (const auto& [session, paths] :
+       c.pipeline->tree().watches().PathsBySession()) {
+    out += fmt::format("0x{:x}\n", uint64_t(session));
+    for (const auto& path : paths) out += "\t" + path + "\n";
+  }
+  return out + "\n";
+}
+
+std::string Wchp(const FourLetterContext& c) {
+  std::string out;
+  for (const auto& [path, sessions] :
+       c.pipeline->tree().watches().SessionsByPath()) {
+    out += path + "\n";
+    for (SessionId session : sessions) {
+      out += fmt::format("\t0x{:x}\n", uint64_t(session));
+    }
+  }
+  return out + "\n";
 }
 
 std::string Dump(const FourLetterContext& c) {
@@ -134,7 +156,7 @@ std::string Envi() {
 const std::set<std::string>& KnownFourLetterWords() {
   static const std::set<std::string> kWords = {
       "ruok", "srvr", "stat", "mntr", "conf", "cons",
-      "envi", "wchs", "dump", "isro"};
+      "envi", "wchs", "wchc", "wchp", "dump", "isro"};
   return kWords;
 }
 
@@ -169,6 +191,8 @@ std::string AnswerFourLetterWord(const std::string& word,
   if (word == "mntr") return Mntr(c);
   if (word == "cons") return Cons(c);
   if (word == "wchs") return Wchs(c);
+  if (word == "wchc") return Wchc(c);
+  if (word == "wchp") return Wchp(c);
   if (word == "dump") return Dump(c);
   if (word == "envi") return Envi();
   if (word == "conf") {

@@ -87,6 +87,24 @@ void WatchRegistry::RemoveSession(SessionId session) {
 
 size_t WatchRegistry::size() const { return size_; }
 
+std::map<SessionId, std::set<std::string>> WatchRegistry::PathsBySession()
+    const {
+  std::map<SessionId, std::set<std::string>> out;
+  for (const auto& [session, watches] : by_session_) {
+    for (const auto& [path, kind] : watches) out[session].insert(path);
+  }
+  return out;
+}
+
+std::map<std::string, std::set<SessionId>> WatchRegistry::SessionsByPath()
+    const {
+  std::map<std::string, std::set<SessionId>> out;
+  for (const auto& [session, watches] : by_session_) {
+    for (const auto& [path, kind] : watches) out[path].insert(session);
+  }
+  return out;
+}
+
 size_t WatchRegistry::CountFor(SessionId session) const {
   auto s = by_session_.find(session);
   return s == by_session_.end() ? 0 : s->second.size();

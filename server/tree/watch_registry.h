@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -66,6 +67,10 @@ class WatchRegistry {
   size_t CountFor(SessionId session) const;
   // True when the session holds this watch.
   bool Has(const std::string& path, WatchKind kind, SessionId session) const;
+  // For the "wchc" and "wchp" four-letter words: the watched paths of each
+  // session, and the watching sessions of each path (all kinds).
+  std::map<SessionId, std::set<std::string>> PathsBySession() const;
+  std::map<std::string, std::set<SessionId>> SessionsByPath() const;
 
  private:
   // Heterogeneous lookup, so the ancestor walk needs no string copies.

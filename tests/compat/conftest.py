@@ -87,3 +87,83 @@ def make_client(server):
     for client in made:
         client.stop()
         client.close()
+
+
+def _free_ports(n):
+    import socket
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def four_letter(port, word):
+    """The whole answer to a four-letter word."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(word.encode())
+        chunks = []
+        while True:
+            data = s.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    return b"".join(chunks).decode()
+
+
+class Ensemble:
+    """Three canopy-server members on loopback, each its own process."""
+
+    def __init__(self, n=3, tick_ms=100):
+        ports = _free_ports(2 * n)
+        self.members = []
+        lines = "".join(
+            f"server.{i + 1}=127.0.0.1:{ports[2 * i + 1]}:{ports[2 * i + 1]}\n"
+            for i in range(n))
+        for i in range(n):
+            extra = "initLimit=20\nsyncLimit=5\n" + lines
+            member = Server(tick_ms=tick_ms, extra=extra)
+            with open(os.path.join(member.dir, "myid"), "w") as f:
+                f.write(f"{i + 1}\n")
+            member.fixed_port = ports[2 * i]
+            self.members.append(member)
+
+    def start(self):
+        for member in self.members:
+            member.start(member.fixed_port)
+        for member in self.members:
+            self.wait_serving(member)
+        return self
+
+    @staticmethod
+    def wait_serving(member, tries=2000):
+        for _ in range(tries):
+            try:
+                answer = four_letter(member.port, "srvr")
+            except OSError:
+                continue
+            if "Mode: leader" in answer or "Mode: follower" in answer:
+                return
+        raise RuntimeError("member did not start serving")
+
+    @property
+    def hosts(self):
+        return ",".join(m.hosts for m in self.members)
+
+    def cleanup(self):
+        for member in self.members:
+            member.cleanup()
+
+
+@pytest.fixture
+def ensemble():
+    if not SERVER_BIN:
+        pytest.fail("CANOPY_SERVER must name the canopy-server binary")
+    e = Ensemble().start()
+    yield e
+    e.cleanup()
