@@ -12,6 +12,7 @@
 #include <leveldb/env.h>
 
 #include "server/net/four_letter.h"
+#include "server/net/snapshot_io.h"
 #include "server/storage/snapshot.h"
 
 namespace canopy::net {
@@ -30,38 +31,6 @@ int64_t MonoMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-// Writes the tree as it is to a snapshot file. Runs in the forked child.
-Status WriteSnapshot(const tree::DataTree& tree, const std::string& dir) {
-  auto writer = storage::SnapshotWriter::Create(leveldb::Env::Default(), dir,
-                                                tree.last_zxid());
-  if (!writer.ok()) return writer.status();
-  Status status;
-  proto::SnapshotNode node;
-  tree.ForEachNode([&](const std::string& path, const tree::Node& n) {
-    if (!status.ok()) return;
-    node.Clear();
-    node.set_path(path);
-    node.set_data(n.data);
-    if (n.acl) {
-      for (const auto& acl : *n.acl) *node.add_acl() = acl;
-    }
-    *node.mutable_stat() = n.stat;
-    node.set_container(n.container);
-    node.set_ttl_ms(n.ttl_ms);
-    status = (*writer)->AddNode(node);
-  });
-  if (!status.ok()) return status;
-  for (const auto& [id, info] : tree.sessions()) {
-    proto::SnapshotSession session;
-    session.set_session_id(id);
-    session.set_timeout_ms(info.timeout_ms);
-    session.set_password(info.password);
-    status = (*writer)->AddSession(session);
-    if (!status.ok()) return status;
-  }
-  return (*writer)->Finish();
 }
 
 }  // namespace
@@ -205,21 +174,7 @@ Status Server::Recover(std::unique_ptr<tree::DataTree>* tree,
   leveldb::Env* env = leveldb::Env::Default();
   Zxid snapshot_zxid = 0;
   for (Zxid zxid : storage::ListSnapshots(env, SnapshotDir())) {
-    (*tree)->Clear();
-    storage::SnapshotVisitor visitor;
-    visitor.on_header = [](const proto::SnapshotHeader&) { return Status(); };
-    visitor.on_node = [&](const proto::SnapshotNode& node) {
-      if (!(*tree)->InsertLoaded(node)) {
-        return Status(proto::DATA_INCONSISTENCY,
-                      "snapshot node without parent: " + node.path());
-      }
-      return Status();
-    };
-    visitor.on_session = [&](const proto::SnapshotSession& session) {
-      (*tree)->InsertLoadedSession(session);
-      return Status();
-    };
-    Status status = storage::ReadSnapshot(env, SnapshotDir(), zxid, visitor);
+    Status status = LoadSnapshot(env, SnapshotDir(), zxid, tree->get());
     if (status.ok()) {
       (*tree)->FinishLoad(zxid);
       snapshot_zxid = zxid;

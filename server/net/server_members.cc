@@ -9,6 +9,7 @@
 #include <leveldb/env.h>
 
 #include "server/net/server.h"
+#include "server/net/snapshot_io.h"
 #include "server/storage/snapshot.h"
 
 namespace canopy::net {
@@ -189,21 +190,7 @@ void Server::FinishIncoming() {
           *tree = tree::DataTree(tree->limits());
           return Status();
         }
-        storage::SnapshotVisitor visitor;
-        visitor.on_header = [](const proto::SnapshotHeader&) {
-          return Status();
-        };
-        visitor.on_node = [tree](const proto::SnapshotNode& node) {
-          return tree->InsertLoaded(node)
-                     ? Status()
-                     : Status(proto::DATA_INCONSISTENCY,
-                              "snapshot node without parent: " + node.path());
-        };
-        visitor.on_session = [tree](const proto::SnapshotSession& session) {
-          tree->InsertLoadedSession(session);
-          return Status();
-        };
-        return storage::ReadSnapshot(env, SnapshotDir(), zxid, visitor);
+        return LoadSnapshot(env, SnapshotDir(), zxid, tree);
       },
       Clock());
   if (!status.ok()) {
