@@ -1,0 +1,78 @@
+// ConsistentHash balance and movement; HashRing following a live group.
+#include "canopy/recipes/hash_ring.h"
+
+#include <map>
+
+#include "tests/recipes/recipe_test_util.h"
+
+namespace canopy::recipes::testing {
+namespace {
+
+std::vector<std::string> MemberNames(int n) {
+  std::vector<std::string> out;
+  for (int i = 0; i < n; ++i) out.push_back("node-" + std::to_string(i));
+  return out;
+}
+
+TEST(ConsistentHashTest, AddingOneOfNMovesAboutOneNthToTheNewMember) {
+  constexpr int kKeys = 20000;
+  ConsistentHash before(100);
+  before.SetMembers(MemberNames(10));
+  ConsistentHash after(100);
+  after.SetMembers(MemberNames(11));
+  int moved = 0;
+  for (int k = 0; k < kKeys; ++k) {
+    const std::string key = "key-" + std::to_string(k);
+    const auto a = before.Owner(key);
+    const auto b = after.Owner(key);
+    ASSERT_TRUE(a && b);
+    if (*a != *b) {
+      ++moved;
+      EXPECT_EQ(*b, "node-10") << key;  // only to the new member
+    }
+  }
+  const double fraction = double(moved) / kKeys;
+  EXPECT_GT(fraction, 1.0 / 11 * 0.5) << fraction;
+  EXPECT_LT(fraction, 1.0 / 11 * 1.6) << fraction;
+}
+
+TEST(ConsistentHashTest, EmptyRingHasNoOwnerAndLoadIsSpread) {
+  ConsistentHash ring(100);
+  EXPECT_FALSE(ring.Owner("x").has_value());
+  ring.SetMembers(MemberNames(4));
+  std::map<std::string, int> load;
+  for (int k = 0; k < 8000; ++k) ++load[*ring.Owner(std::to_string(k))];
+  ASSERT_EQ(load.size(), 4u);
+  for (const auto& [member, n] : load) {
+    EXPECT_GT(n, 1000) << member;
+    EXPECT_LT(n, 3000) << member;
+  }
+}
+
+using HashRingTest = RecipeTest;
+
+TEST_F(HashRingTest, FollowsTheGroup) {
+  HubClient w = Connect();
+  HashRing ring(*w.client, w.hub.get(), "/rings/r");
+  ASSERT_TRUE(ring.Start().ok());
+  HubClient m = Connect();
+  GroupMembership group(*m.client, m.hub.get(), "/rings/r");
+  ASSERT_TRUE(group.Join("a", "").ok());
+  ASSERT_TRUE(group.Join("b", "").ok());
+  EXPECT_TRUE(WaitFor([&] {
+    return ring.Members() == std::vector<std::string>{"a", "b"};
+  }));
+  ConsistentHash expected(100);
+  expected.SetMembers({"a", "b"});
+  for (int k = 0; k < 100; ++k) {
+    EXPECT_EQ(ring.Owner(std::to_string(k)), expected.Owner(std::to_string(k)));
+  }
+  ASSERT_TRUE(group.Leave("a").ok());
+  EXPECT_TRUE(WaitFor([&] {
+    return ring.Members() == std::vector<std::string>{"b"};
+  }));
+  EXPECT_EQ(ring.Owner("anything"), std::optional<std::string>("b"));
+}
+
+}  // namespace
+}  // namespace canopy::recipes::testing
