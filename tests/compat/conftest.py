@@ -141,8 +141,12 @@ class Ensemble:
         return self
 
     @staticmethod
-    def wait_serving(member, tries=2000):
-        for _ in range(tries):
+    def wait_serving(member, timeout_s=30):
+        # Each probe is a round trip to the member: the loop is paced by its
+        # answers and bounded by the deadline.
+        import time
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
             try:
                 answer = four_letter(member.port, "srvr")
             except OSError:
