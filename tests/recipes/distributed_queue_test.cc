@@ -17,7 +17,7 @@ using DistributedQueueTest = RecipeTest;
 
 TEST_F(DistributedQueueTest, ThreeProducersFourConsumersExactlyOnce) {
   constexpr int kProducers = 3;
-  constexpr int kItems = 300;
+  constexpr int kItems = 1000;
   constexpr int kConsumers = 4;
   constexpr int kTotal = kProducers * kItems;
   std::mutex mu;

@@ -1,6 +1,7 @@
 // ConsistentHash balance and movement; HashRing following a live group.
 #include "canopy/recipes/hash_ring.h"
 
+#include <algorithm>
 #include <map>
 
 #include "tests/recipes/recipe_test_util.h"
@@ -34,6 +35,36 @@ TEST(ConsistentHashTest, AddingOneOfNMovesAboutOneNthToTheNewMember) {
   const double fraction = double(moved) / kKeys;
   EXPECT_GT(fraction, 1.0 / 11 * 0.5) << fraction;
   EXPECT_LT(fraction, 1.0 / 11 * 1.6) << fraction;
+}
+
+TEST(ConsistentHashTest, FiveToSixMembersMovesBetweenTenAndTwentyFivePercent) {
+  constexpr int kKeys = 10000;
+  ConsistentHash five(100);
+  five.SetMembers(MemberNames(5));
+  ConsistentHash six(100);
+  six.SetMembers(MemberNames(6));
+  int moved = 0;
+  for (int k = 0; k < kKeys; ++k) {
+    const std::string key = "key-" + std::to_string(k);
+    moved += *five.Owner(key) != *six.Owner(key);
+  }
+  EXPECT_GE(moved, kKeys / 10);
+  EXPECT_LE(moved, kKeys / 4);
+}
+
+TEST(ConsistentHashTest, OwnersDependOnlyOnTheMemberSet) {
+  // The hash is the ring's own (no std::hash, no seed), so every process
+  // with the same member list computes the same owners, in any order.
+  auto names = MemberNames(5);
+  ConsistentHash forward(100);
+  forward.SetMembers(names);
+  std::reverse(names.begin(), names.end());
+  ConsistentHash backward(100);
+  backward.SetMembers(names);
+  for (int k = 0; k < 1000; ++k) {
+    const std::string key = "key-" + std::to_string(k);
+    ASSERT_EQ(*forward.Owner(key), *backward.Owner(key));
+  }
 }
 
 TEST(ConsistentHashTest, EmptyRingHasNoOwnerAndLoadIsSpread) {
