@@ -63,8 +63,12 @@ def test_election_has_one_leader(make_client):
                for i, e in enumerate(elections)]
     for t in threads:
         t.start()
+    # Bounded by a deadline (not a count of tries): on a loaded machine the
+    # three elections take a while to register.
+    import time
+    deadline = time.monotonic() + WAIT_S
     contenders = elections[0].contenders()
-    for _ in range(200):
+    while time.monotonic() < deadline:
         contenders = elections[0].contenders()
         if len(contenders) == 3 and leaders:
             break
