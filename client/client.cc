@@ -42,6 +42,7 @@ Result<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
   }
   const auto wait = std::chrono::milliseconds(options.session_timeout_ms);
   auto impl = std::make_unique<Impl>(std::move(connect).value(), options);
+  if (!impl->io.tls_status().ok()) return impl->io.tls_status();
   std::future<Status> established = impl->io.Start();
   std::unique_ptr<Client> client(new Client(std::move(impl)));
   if (established.wait_for(wait) != std::future_status::ready) {

@@ -59,6 +59,17 @@ SessionIo::SessionIo(ConnectString connect, const ClientOptions& options,
   info_.session_id = session_id_;
   info_.password = password_;
   info_.timeout_ms = timeout_ms_;
+  if (!options.tls_ca_file.empty() || !options.tls_cert_file.empty() ||
+      !options.tls_key_file.empty()) {
+    auto ctx = tls::ClientContext({options.tls_cert_file,
+                                   options.tls_key_file,
+                                   options.tls_ca_file});
+    if (ctx.ok()) {
+      tls_ = *ctx;
+    } else {
+      tls_status_ = ctx.status();
+    }
+  }
 }
 
 SessionIo::~SessionIo() { Shutdown(); }
@@ -266,7 +277,7 @@ void SessionIo::StartAttempt() {
   }
   attempt_in_progress_ = true;
   ++attempts_in_round_;
-  auto c = std::make_shared<Conn>(io_);
+  auto c = std::make_shared<Conn>(io_, tls_);
   c->host = hosts_[next_host_ % hosts_.size()];
   next_host_ = (next_host_ + 1) % hosts_.size();
   conn_ = c;
@@ -281,7 +292,7 @@ void SessionIo::StartAttempt() {
                                              ec.message()));
         }
         asio::async_connect(
-            c->socket, results,
+            c->socket.lowest(), results,
             [this, c](const error_code& ec, const tcp::endpoint&) {
               if (c != conn_) return;
               if (ec) {
@@ -292,19 +303,34 @@ void SessionIo::StartAttempt() {
               c->tcp_connected = true;
               error_code ignored;
               c->socket.set_option(tcp::no_delay(true), ignored);
-              proto::ClientMessage m;
-              proto::ConnectRequest* r = m.mutable_connect();
-              r->set_protocol_version(kProtocolVersion);
-              r->set_last_zxid_seen(last_zxid_seen_.load());
-              r->set_timeout_ms(timeout_ms_);
-              r->set_session_id(session_id_);
-              r->set_password(password_);
-              std::string bytes(frame::kNativeMagic, sizeof frame::kNativeMagic);
-              frame::AppendFrame(m, &bytes);
-              Write(c, std::move(bytes));
-              ReadFrame(c);
+              c->socket.async_handshake(
+                  asio::ssl::stream_base::client,
+                  [this, c](const error_code& ec) {
+                    if (c != conn_) return;
+                    if (ec) {
+                      return AttemptFailed(
+                          c, Status(proto::CONNECTION_LOSS,
+                                    c->host.ToString() +
+                                        ": TLS handshake: " + ec.message()));
+                    }
+                    SendConnectRequest(c);
+                  });
             });
       });
+}
+
+void SessionIo::SendConnectRequest(const ConnPtr& c) {
+  proto::ClientMessage m;
+  proto::ConnectRequest* r = m.mutable_connect();
+  r->set_protocol_version(kProtocolVersion);
+  r->set_last_zxid_seen(last_zxid_seen_.load());
+  r->set_timeout_ms(timeout_ms_);
+  r->set_session_id(session_id_);
+  r->set_password(password_);
+  std::string bytes(frame::kNativeMagic, sizeof frame::kNativeMagic);
+  frame::AppendFrame(m, &bytes);
+  Write(c, std::move(bytes));
+  ReadFrame(c);
 }
 
 void SessionIo::AttemptFailed(const ConnPtr& c, Status why) {

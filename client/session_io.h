@@ -38,6 +38,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "callback_queue.h"
+#include "common/tls_stream.h"
 #include "canopy/client.h"
 #include "connect_string.h"
 #include "pending_table.h"
@@ -98,6 +99,8 @@ class SessionIo {
   void Shutdown();
 
   SessionInfo info() const;
+  // Not OK when the TLS options name files that do not load.
+  const Status& tls_status() const { return tls_status_; }
   int64_t last_zxid_seen() const { return last_zxid_seen_.load(); }
 
  private:
@@ -106,10 +109,11 @@ class SessionIo {
   // One TCP connection. Handlers hold it by shared_ptr and do nothing once
   // it is no longer conn_.
   struct Conn {
-    explicit Conn(boost::asio::io_context& io) : resolver(io), socket(io) {}
+    Conn(boost::asio::io_context& io, tls::ContextPtr tls)
+        : resolver(io), socket(io, std::move(tls)) {}
     HostPort host;
     boost::asio::ip::tcp::resolver resolver;
-    boost::asio::ip::tcp::socket socket;
+    tls::Stream socket;  // TLS when the options name a CA
     bool tcp_connected = false;
     bool handshaking = true;
     std::array<char, 4> header{};
@@ -131,6 +135,8 @@ class SessionIo {
 
   // Connections.
   void StartAttempt();
+  // Sends the ConnectRequest on a connected (TLS: handshaken) conn.
+  void SendConnectRequest(const ConnPtr& c);
   void AttemptFailed(const ConnPtr& c, Status why);
   void OnHandshake(const ConnPtr& c, const proto::ConnectResponse& r);
   void ConnectionLost(const ConnPtr& c, Status why);
@@ -165,6 +171,8 @@ class SessionIo {
   CallbackQueue* const events_;
 
   boost::asio::io_context io_;
+  tls::ContextPtr tls_;  // null: plain TCP
+  Status tls_status_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type>
       work_;
   boost::asio::steady_timer tick_timer_;

@@ -3,11 +3,12 @@
 # is SIGKILLed under load: the time from the kill to the next successful
 # write. Bounded: one kill, at most 60 s of probing.
 #   scripts/failover.sh [TICK_MS]      (default 2000, zoo.cfg's default)
+# CANOPY_SERVER_BIN, CANOPY_CLI and CANOPY_BENCH name other binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tick=${1:-2000}
-cli=build/release/client/canopy
-bench=build/release/bench/canopy-bench
+cli=${CANOPY_CLI:-build/release/client/canopy}
+bench=${CANOPY_BENCH:-build/release/bench/canopy-bench}
 hosts=127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183
 
 ./scripts/cluster.sh stop 3 >/dev/null 2>&1 || true

@@ -10,9 +10,10 @@ packages=(
   libleveldb-dev libsnappy-dev
   libfmt-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libedit-dev libssl-dev
+  libedit-dev libssl-dev openssl
   python3-kazoo python3-pytest libzookeeper-mt-dev zookeeper-bin zookeeper
   netcat-openbsd
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,8 +1,10 @@
 // zoo.cfg-style configuration: "key=value" lines, '#' comments, blank lines.
 //
-// ParseConfig understands the keys a standalone Canopy honours and names the
-// line of the first bad value. Unknown keys are collected as warnings, not
-// errors, so a ZooKeeper config file works unchanged.
+// ParseConfig understands the keys Canopy honours (a table of key handlers
+// in config.cc) and stops at the first bad value with
+// "file:LINE: key: bad value 'v' (expected ...)". Unknown keys are
+// collected as warnings, not errors, so a ZooKeeper config file works
+// unchanged.
 #ifndef CANOPY_SERVER_CONFIG_H_
 #define CANOPY_SERVER_CONFIG_H_
 
@@ -11,12 +13,14 @@
 #include <vector>
 
 #include "common/status.h"
+#include "server/logging.h"
 #include "server/net/server.h"
 
 namespace canopy {
 
 struct Config {
   net::ServerOptions server;
+  LogOptions log;  // canopy.log* keys
   std::vector<std::string> warnings;  // "file:line: unknown key x"
 };
 

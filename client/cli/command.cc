@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "cli/acl_text.h"
 
@@ -34,9 +35,17 @@ const std::vector<Spec>& Specs() {
        1, 1},
       {"deleteall", CommandKind::kDeleteAll, "deleteall PATH", {}, {}, 1, 1},
       {"sync", CommandKind::kSync, "sync PATH", {}, {}, 1, 1},
-      {"getacl", CommandKind::kGetAcl, "getacl PATH", {}, {}, 1, 1},
-      {"setacl", CommandKind::kSetAcl, "setacl PATH ACL", {}, {}, 2, 2},
+      {"getacl", CommandKind::kGetAcl, "getacl [-s] PATH", {"-s"}, {}, 1, 1},
+      {"setacl", CommandKind::kSetAcl,
+       "setacl [-s] [-v VERSION] [-R] PATH ACL", {"-s", "-R"}, {"-v"}, 2, 2},
       {"addauth", CommandKind::kAddAuth, "addauth SCHEME AUTH", {}, {}, 2, 2},
+      {"setquota", CommandKind::kSetQuota, "setquota -n|-b|-N|-B VAL PATH",
+       {}, {"-n", "-b", "-N", "-B"}, 1, 1},
+      {"listquota", CommandKind::kListQuota, "listquota PATH", {}, {}, 1, 1},
+      {"delquota", CommandKind::kDelQuota, "delquota [-n|-b|-N|-B] PATH",
+       {"-n", "-b", "-N", "-B"}, {}, 1, 1},
+      {"dump", CommandKind::kDump, "dump PATH", {}, {}, 1, 1},
+      {"load", CommandKind::kLoad, "load [-f] [FILE]", {"-f"}, {}, 0, 1},
       {"watch", CommandKind::kWatch, "watch PATH [--count N]", {},
        {"--count"}, 1, 1},
       {"help", CommandKind::kHelp, "help", {}, {}, 0, 0},
@@ -184,6 +193,45 @@ Result<Command> ParseCommand(const std::vector<std::string>& words) {
       return Usage(*spec, "bad count '" + it->second + "'");
     }
     cmd.count = static_cast<int>(*n);
+  }
+  // The quota flags: values for setquota, switches for delquota.
+  const std::pair<const char*, int64_t*> quota_flags[] = {
+      {"-n", &cmd.quota_count},
+      {"-b", &cmd.quota_bytes},
+      {"-N", &cmd.quota_count_hard},
+      {"-B", &cmd.quota_bytes_hard}};
+  switch (cmd.kind) {
+    case CommandKind::kGetAcl:
+    case CommandKind::kSetAcl:
+      cmd.print_stat = cmd.sequential;  // -s
+      cmd.sequential = false;
+      break;
+    case CommandKind::kSetQuota: {
+      bool any = false;
+      for (const auto& [flag, field] : quota_flags) {
+        auto it = values.find(flag);
+        if (it == values.end()) continue;
+        Result<int64_t> v = ParseInt(it->second);
+        if (!v.ok() || *v <= 0) {
+          return Usage(*spec, std::string(flag) + " must be a number above 0");
+        }
+        *field = *v;
+        any = true;
+      }
+      if (!any) return Usage(*spec, "give at least one of -n -b -N -B");
+      break;
+    }
+    case CommandKind::kDelQuota:
+      for (const auto& [flag, field] : quota_flags) {
+        if (switches.count(flag)) *field = 0;
+      }
+      break;
+    case CommandKind::kLoad:
+      cmd.overwrite = switches.count("-f") > 0;
+      if (!args.empty()) cmd.file = args[0];
+      return cmd;
+    default:
+      break;
   }
   switch (cmd.kind) {
     case CommandKind::kAddAuth:

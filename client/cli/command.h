@@ -22,9 +22,14 @@ enum class CommandKind {
   kDelete,     // delete [-v VERSION] PATH
   kDeleteAll,  // deleteall PATH
   kSync,       // sync PATH
-  kGetAcl,     // getacl PATH
-  kSetAcl,     // setacl PATH ACL
+  kGetAcl,     // getacl [-s] PATH
+  kSetAcl,     // setacl [-s] [-v VERSION] [-R] PATH ACL
   kAddAuth,    // addauth SCHEME AUTH
+  kSetQuota,   // setquota -n|-b|-N|-B VAL PATH (one or more of the four)
+  kListQuota,  // listquota PATH
+  kDelQuota,   // delquota [-n|-b|-N|-B] PATH
+  kDump,       // dump PATH: the subtree as JSON on stdout
+  kLoad,       // load [-f] [FILE]: recreates a dump (stdin without FILE)
   kWatch,      // watch PATH [--count N]
   kHelp,       // help
   kQuit,       // quit (or exit)
@@ -38,12 +43,21 @@ struct Command {
   bool sequential = false;         // create -s
   bool container = false;          // create -c
   bool watch = false;              // get -w, ls -w
-  bool recursive = false;          // ls -R
+  bool recursive = false;          // ls -R, setacl -R
+  bool print_stat = false;         // getacl -s, setacl -s
   int32_t version = -1;            // set -v, delete -v
   int count = 0;                   // watch --count; 0 = no limit
   std::vector<proto::Acl> acl;     // setacl
   std::string scheme;              // addauth
   std::string auth;                // addauth
+  // setquota: the limits given (-1 when not given); delquota: the limits
+  // to remove (0 marks one; none marked removes the whole quota).
+  int64_t quota_count = -1;        // -n: soft limit on the node count
+  int64_t quota_bytes = -1;        // -b: soft limit on the data bytes
+  int64_t quota_count_hard = -1;   // -N: hard limit on the node count
+  int64_t quota_bytes_hard = -1;   // -B: hard limit on the data bytes
+  bool overwrite = false;          // load -f
+  std::string file;                // load FILE; empty: standard input
 
   // The create mode the create flags ask for.
   proto::CreateMode mode() const;

@@ -18,6 +18,18 @@ Result<GlobalOptions> ParseGlobalOptions(int argc, const char* const* argv) {
   app.add_option("--timeout", opts.timeout_ms, "session timeout in ms")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option("--auth", opts.auth,
+                 "SCHEME:AUTH added to the session first, e.g. "
+                 "digest:user:password (repeatable)")
+      ->type_size(1)
+      ->allow_extra_args(false);
+  app.add_option("--tls-ca", opts.tls_ca_file,
+                 "connect with TLS; the server's certificate must chain to "
+                 "this PEM CA bundle");
+  app.add_option("--tls-cert", opts.tls_cert_file,
+                 "PEM client certificate to present (with --tls-key)");
+  app.add_option("--tls-key", opts.tls_key_file,
+                 "PEM private key of --tls-cert");
   app.prefix_command();
   app.footer(HelpText());
   try {

@@ -12,6 +12,14 @@ namespace canopy::cli {
 struct GlobalOptions {
   std::string hosts = "127.0.0.1:2181";  // -s: a connect string
   int timeout_ms = 10000;                // --timeout: the session timeout
+  // --auth SCHEME:AUTH (repeatable), e.g. digest:user:pw: identities added
+  // to the session (addauth) before any command runs.
+  std::vector<std::string> auth;
+  // --tls-ca, --tls-cert, --tls-key: PEM files for a TLS connection (a
+  // server's secureClientPort); see ClientOptions::tls_ca_file.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::vector<std::string> command;      // the command and its words, if any
   bool help = false;                     // -h/--help was given
   std::string help_text;                 // what to print for help

@@ -51,6 +51,9 @@ int Main(int argc, char** argv) {
   ClientOptions client_options;
   client_options.connect_string = opts->hosts;
   client_options.session_timeout_ms = opts->timeout_ms;
+  client_options.tls_ca_file = opts->tls_ca_file;
+  client_options.tls_cert_file = opts->tls_cert_file;
+  client_options.tls_key_file = opts->tls_key_file;
   client_options.on_session_event = [&session, interactive](SessionEvent e) {
     const bool was_connected = session.connections() > 0;
     session.OnEvent(e);
@@ -67,9 +70,24 @@ int Main(int argc, char** argv) {
     std::cerr << client.status().ToString() << std::endl;
     return 1;
   }
+  for (const std::string& identity : opts->auth) {
+    const size_t colon = identity.find(':');
+    Status added =
+        colon == std::string::npos
+            ? Status(proto::BAD_ARGUMENTS,
+                     "--auth " + identity + ": expected SCHEME:AUTH")
+            : (*client)->AddAuth(identity.substr(0, colon),
+                                 identity.substr(colon + 1));
+    if (!added.ok()) {
+      std::cerr << added.ToString() << std::endl;
+      (*client)->Close();
+      return 1;
+    }
+  }
   CommandRunner runner(client->get(), &session, &std::cout);
   int rc = 0;
   if (one) {
+    runner.set_input(&std::cin);  // load without FILE
     Status s = runner.Run(*one);
     if (!s.ok()) {
       std::cerr << s.ToString() << std::endl;

@@ -3,12 +3,17 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <fstream>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/acl_text.h"
+#include "cli/dump_load.h"
+#include "cli/quota_commands.h"
 #include "cli/stat_text.h"
 
 namespace canopy::cli {
@@ -89,7 +94,7 @@ void SessionState::OnEvent(SessionEvent event) {
 
 CommandRunner::CommandRunner(Client* client, const SessionState* session,
                              std::ostream* out)
-    : client_(client), session_(session), out_(out) {}
+    : client_(client), session_(session), out_(out), err_(&std::cerr) {}
 
 Status CommandRunner::Run(const Command& cmd) {
   switch (cmd.kind) {
@@ -112,9 +117,19 @@ Status CommandRunner::Run(const Command& cmd) {
     case CommandKind::kGetAcl:
       return GetAcl(cmd);
     case CommandKind::kSetAcl:
-      return client_->SetAcl(cmd.path, cmd.acl, cmd.version).status();
+      return SetAcl(cmd);
     case CommandKind::kAddAuth:
       return client_->AddAuth(cmd.scheme, cmd.auth);
+    case CommandKind::kSetQuota:
+      return SetQuota(client_, cmd);
+    case CommandKind::kListQuota:
+      return ListQuota(client_, cmd, out_);
+    case CommandKind::kDelQuota:
+      return DelQuota(client_, cmd);
+    case CommandKind::kDump:
+      return RunDump(client_, cmd.path, out_, err_);
+    case CommandKind::kLoad:
+      return Load(cmd);
     case CommandKind::kWatch:
       return Watch(cmd);
     case CommandKind::kHelp:
@@ -228,8 +243,44 @@ Status CommandRunner::DeleteAll(const std::string& path) {
 Status CommandRunner::GetAcl(const Command& cmd) {
   auto acl = client_->GetAcl(cmd.path);
   if (!acl.ok()) return acl.status();
-  *out_ << FormatAcl(acl->first) << std::flush;
+  *out_ << FormatAcl(acl->first);
+  if (cmd.print_stat) *out_ << FormatStat(acl->second);
+  *out_ << std::flush;
   return Status::Ok();
+}
+
+Status CommandRunner::SetAcl(const Command& cmd) {
+  std::vector<std::string> nodes = {cmd.path};
+  if (cmd.recursive) {
+    Result<std::vector<std::string>> subtree = Subtree(cmd.path);
+    if (!subtree.ok()) return subtree.status();
+    nodes = std::move(subtree).value();
+  }
+  for (const std::string& node : nodes) {
+    Result<proto::Stat> stat = client_->SetAcl(node, cmd.acl, cmd.version);
+    if (!stat.ok()) {
+      // Deleted while we walk the subtree: nothing to protect any more.
+      if (node != cmd.path && stat.status().code() == proto::NO_NODE) continue;
+      return stat.status();
+    }
+    if (cmd.print_stat && node == cmd.path) *out_ << FormatStat(*stat);
+  }
+  *out_ << std::flush;
+  return Status::Ok();
+}
+
+Status CommandRunner::Load(const Command& cmd) {
+  if (cmd.file.empty()) {
+    if (in_ == nullptr) {
+      return Status(proto::BAD_ARGUMENTS,
+                    "load reads standard input only as a one-shot command; "
+                    "usage: load [-f] FILE");
+    }
+    return RunLoad(client_, in_, cmd.overwrite, out_);
+  }
+  std::ifstream file(cmd.file, std::ios::binary);
+  if (!file) return Status(proto::BAD_ARGUMENTS, "cannot read " + cmd.file);
+  return RunLoad(client_, &file, cmd.overwrite, out_);
 }
 
 Status CommandRunner::Watch(const Command& cmd) {

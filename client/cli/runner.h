@@ -41,6 +41,11 @@ class CommandRunner {
   // session ends.
   Status Run(const Command& cmd);
 
+  // Where `load` without a FILE reads (null, the default: it needs a FILE)
+  // and where notes beside a command's output go (default std::cerr).
+  void set_input(std::istream* in) { in_ = in; }
+  void set_errors(std::ostream* err) { err_ = err; }
+
  private:
   Status Create(const Command& cmd);
   Status Get(const Command& cmd);
@@ -50,6 +55,8 @@ class CommandRunner {
   Status DeleteAll(const std::string& path);
   Status Watch(const Command& cmd);
   Status GetAcl(const Command& cmd);
+  Status SetAcl(const Command& cmd);
+  Status Load(const Command& cmd);
 
   // Lists path and every node below it, breadth first, path first.
   Result<std::vector<std::string>> Subtree(const std::string& path);
@@ -57,6 +64,8 @@ class CommandRunner {
   Client* client_;
   const SessionState* session_;
   std::ostream* out_;
+  std::istream* in_ = nullptr;
+  std::ostream* err_;
 };
 
 // Splits, parses and runs one line. Sets *quit on quit. Prints a failure as

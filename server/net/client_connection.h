@@ -26,6 +26,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/tls_stream.h"
 #include "proto/canopy.pb.h"
 #include "server/net/jute_dialect.h"
 
@@ -40,6 +41,9 @@ class ConnectionOwner {
   virtual std::string OnFourLetterWord(const std::string& word) = 0;
   // The connection is gone (closed by either side); called once.
   virtual void OnConnectionClosed(uint64_t conn) = 0;
+  // False while the server takes no more requests (too many in flight, or
+  // stopping): connections then stop reading until ResumeInput.
+  virtual bool AcceptingRequests() const { return true; }
 };
 
 class ClientConnection
@@ -47,7 +51,9 @@ class ClientConnection
  public:
   static constexpr size_t kMaxOutstandingJute = 4096;
 
-  ClientConnection(boost::asio::ip::tcp::socket socket, uint64_t id,
+  // A TLS socket (secureClientPort) runs its handshake in Start before
+  // anything is read; a failed handshake closes the connection.
+  ClientConnection(tls::Stream socket, uint64_t id,
                    ConnectionOwner* owner, uint32_t max_frame_bytes,
                    size_t max_output_bytes);
 
@@ -59,6 +65,8 @@ class ClientConnection
   void CloseAfterFlush();
   // Closes now, dropping unsent output.
   void Abort();
+  // Reads on if input was paused (the owner accepts requests again).
+  void ResumeInput();
 
   uint64_t id() const { return id_; }
   const std::string& peer_ip() const { return peer_ip_; }
@@ -67,6 +75,9 @@ class ClientConnection
   uint64_t received() const { return received_; }
   uint64_t sent() const { return sent_; }
   bool is_jute() const { return dialect_ == Dialect::kJute; }
+  // On a TLS connection whose client presented a verified certificate, its
+  // subject DN (RFC 2253); otherwise empty. Set before the first message.
+  const std::string& tls_subject() const { return tls_subject_; }
 
  private:
   void ReadMore();
@@ -81,7 +92,8 @@ class ClientConnection
   void Flush();
   void Shutdown();
 
-  boost::asio::ip::tcp::socket socket_;
+  tls::Stream socket_;
+  std::string tls_subject_;
   uint64_t id_;
   ConnectionOwner* owner_;
   uint32_t max_frame_bytes_;

@@ -24,14 +24,6 @@ std::string LatencyLine(const pipeline::PipelineStats& stats) {
                      stats.latency_min_ms, avg, stats.latency_max_ms);
 }
 
-size_t EphemeralCount(const tree::DataTree& tree) {
-  size_t count = 0;
-  for (const auto& [id, info] : tree.sessions()) {
-    count += tree.EphemeralsOf(id).size();
-  }
-  return count;
-}
-
 std::string Srvr(const FourLetterContext& c, bool with_clients) {
   const auto& p = *c.pipeline;
   std::string out = fmt::format("Zookeeper version: {}, built on {}\n",
@@ -77,6 +69,10 @@ std::string Mntr(const FourLetterContext& c) {
   line("zk_ephemerals_count", EphemeralCount(p.tree()));
   line("zk_global_sessions", p.session_count());
   line("zk_last_zxid", fmt::format("0x{:x}", p.tree().last_zxid()));
+  // The running tree digest and the zxid it is the digest after: members
+  // with the same zk_digest_zxid must show the same zk_digest.
+  line("zk_digest", fmt::format("{:016x}", p.tree().Digest()));
+  line("zk_digest_zxid", fmt::format("0x{:x}", p.tree().last_zxid()));
   line("zk_txns_applied", s.txns_applied);
   line("zk_watch_events_sent", s.watch_events);
   const long open_max = sysconf(_SC_OPEN_MAX);
@@ -145,13 +141,23 @@ std::string Dump(const FourLetterContext& c) {
 std::string Envi() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
+  char cwd[4096] = {0};  // getcwd(nullptr, 0) would leak its buffer per call
+  if (getcwd(cwd, sizeof cwd) == nullptr) cwd[0] = '\0';
   return fmt::format(
       "Environment:\nzookeeper.version={}, built on {}\nhost.name={}\n"
       "canopy.version=0.1.0\nos.name=Linux\nuser.dir={}\n",
-      kReportedVersion, __DATE__, host, getcwd(nullptr, 0) ?: "");
+      kReportedVersion, __DATE__, host, cwd);
 }
 
 }  // namespace
+
+size_t EphemeralCount(const tree::DataTree& tree) {
+  size_t count = 0;
+  for (const auto& [id, info] : tree.sessions()) {
+    count += tree.EphemeralsOf(id).size();
+  }
+  return count;
+}
 
 const std::set<std::string>& KnownFourLetterWords() {
   static const std::set<std::string> kWords = {

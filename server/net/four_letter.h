@@ -35,6 +35,9 @@ struct FourLetterContext {
   int64_t outstanding = 0;
 };
 
+// Ephemeral znodes held by all sessions.
+size_t EphemeralCount(const tree::DataTree& tree);
+
 // Every word Canopy knows.
 const std::set<std::string>& KnownFourLetterWords();
 

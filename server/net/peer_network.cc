@@ -8,6 +8,7 @@
 #include <deque>
 
 #include "common/native_frame.h"
+#include "server/net/quorum_auth.h"
 
 namespace canopy::net {
 
@@ -23,7 +24,8 @@ constexpr size_t kHelloBytes = 12;
 class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
  public:
   Outbound(PeerNetwork* net, PeerAddress peer)
-      : net_(net), peer_(std::move(peer)), socket_(net->io_),
+      : net_(net), peer_(std::move(peer)),
+        socket_(net->io_, net->options_.tls_client),
         timer_(net->io_), backoff_ms_(net->options_.min_backoff_ms) {}
 
   void Connect() {
@@ -34,9 +36,9 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
       spdlog::error("peer {}: bad address {}", peer_.id, peer_.host);
       return;
     }
-    socket_ = tcp::socket(net_->io_);
+    socket_ = tls::Stream(net_->io_, net_->options_.tls_client);
     ++generation_;
-    socket_.async_connect(endpoint, [self = shared_from_this()](
+    socket_.lowest().async_connect(endpoint, [self = shared_from_this()](
                                         const boost::system::error_code& ec) {
       if (ec) {
         self->Retry();
@@ -44,18 +46,57 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
       }
       boost::system::error_code ignored;
       self->socket_.set_option(tcp::no_delay(true), ignored);
-      self->connected_ = true;
-      self->backoff_ms_ = self->net_->options_.min_backoff_ms;
-      spdlog::debug("peer link to {} up", self->peer_.id);
+      self->Secure();
+    });
+  }
+
+  // TLS and the shared-secret handshake (either may be off), then Up().
+  void Secure() {
+    const uint64_t generation = generation_;
+    socket_.async_handshake(
+        asio::ssl::stream_base::client,
+        [self = shared_from_this(), generation](
+            const boost::system::error_code& ec) {
+          if (generation != self->generation_ || self->net_->stopped_) return;
+          if (ec) return self->Refused("TLS handshake failed: " + ec.message());
+          const std::string& secret = self->net_->options_.auth_secret;
+          if (secret.empty()) return self->Up();
+          quorum_auth::Initiate(
+              self->socket_, secret, self->net_->options_.my_id,
+              self->peer_.id, [self, generation](Status status) {
+                if (generation != self->generation_ || self->net_->stopped_) {
+                  return;
+                }
+                if (!status.ok()) return self->Refused(status.message());
+                self->Up();
+              });
+        });
+  }
+
+  void Refused(const std::string& why) {
+    spdlog::warn("peer link to member {} at {}:{} refused: {}", peer_.id,
+                 peer_.host, peer_.port, why);
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    Retry();
+  }
+
+  // The link is proven: send the hello (unless the handshake named us) and
+  // whatever is queued.
+  void Up() {
+    connected_ = true;
+    backoff_ms_ = net_->options_.min_backoff_ms;
+    spdlog::debug("peer link to {} up", peer_.id);
+    if (net_->options_.auth_secret.empty()) {
       std::string hello(kPeerMagic, 4);
       hello.resize(kHelloBytes);
-      const uint64_t id = uint64_t(self->net_->options_.my_id);
+      const uint64_t id = uint64_t(net_->options_.my_id);
       for (int i = 0; i < 8; ++i) hello[4 + i] = char(id >> (56 - 8 * i));
-      self->queue_.push_front(std::move(hello));
-      self->queued_bytes_ += kHelloBytes;
-      self->WatchForClose(self->generation_);
-      self->Flush();
-    });
+      queue_.push_front(std::move(hello));
+      queued_bytes_ += kHelloBytes;
+    }
+    WatchForClose(generation_);
+    Flush();
   }
 
   // The peer never writes on this connection: a completed read means it
@@ -132,8 +173,21 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
       boost::system::error_code ec;
       socket_.close(ec);
       connected_ = false;
+      ReportLost();
       Retry();
     }
+  }
+
+  void ReportLost() {
+    std::weak_ptr<PeerNetwork*> owner = net_->self_;
+    asio::post(net_->io_, [owner, id = peer_.id] {
+      auto net = owner.lock();
+      if (!net || *net == nullptr) return;
+      PeerNetwork* network = *net;
+      if (!network->stopped_ && network->on_link_lost_) {
+        network->on_link_lost_(id);
+      }
+    });
   }
 
   void Retry() {
@@ -149,7 +203,7 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
 
   PeerNetwork* net_;
   PeerAddress peer_;
-  tcp::socket socket_;
+  tls::Stream socket_;
   asio::steady_timer timer_;
   int64_t backoff_ms_;
   bool connected_ = false;
@@ -165,9 +219,37 @@ class PeerNetwork::Outbound : public std::enable_shared_from_this<Outbound> {
 class PeerNetwork::Inbound : public std::enable_shared_from_this<Inbound> {
  public:
   Inbound(PeerNetwork* net, tcp::socket socket)
-      : net_(net), socket_(std::move(socket)) {}
+      : net_(net), socket_(std::move(socket), net->options_.tls_server) {
+    boost::system::error_code ec;
+    const auto endpoint = socket_.remote_endpoint(ec);
+    if (!ec) {
+      remote_ = endpoint.address().to_string() + ":" +
+                std::to_string(endpoint.port());
+    }
+  }
 
-  void Start() { ReadMore(); }
+  // TLS and the shared-secret handshake (either may be off), then messages.
+  void Start() {
+    socket_.async_handshake(
+        asio::ssl::stream_base::server,
+        [self = shared_from_this()](const boost::system::error_code& ec) {
+          if (self->net_->stopped_) return;
+          if (ec) {
+            return self->Refuse("TLS handshake failed: " + ec.message());
+          }
+          const auto& options = self->net_->options_;
+          if (options.auth_secret.empty()) return self->ReadMore();
+          quorum_auth::Respond(
+              self->socket_, options.auth_secret, options.my_id,
+              [net = self->net_](int64_t id) { return net->IsMember(id); },
+              [self](Result<int64_t> from) {
+                if (self->net_->stopped_) return;
+                if (!from.ok()) return self->Refuse(from.status().message());
+                self->from_ = *from;
+                self->ReadMore();
+              });
+        });
+  }
   void Close() {
     boost::system::error_code ec;
     socket_.close(ec);
@@ -185,8 +267,8 @@ class PeerNetwork::Inbound : public std::enable_shared_from_this<Inbound> {
           self->in_.resize(start + (ec ? 0 : n));
           if (ec || self->net_->stopped_) return;
           if (!self->Parse()) {
-            spdlog::warn("peer link from {}: protocol error, closing",
-                         self->from_);
+            spdlog::warn("peer link from {} ({}): protocol error, closing",
+                         self->from_, self->remote_);
             self->Close();
             return;
           }
@@ -218,8 +300,15 @@ class PeerNetwork::Inbound : public std::enable_shared_from_this<Inbound> {
     return true;
   }
 
+  // Logs and closes a connection that failed to prove it is a member.
+  void Refuse(const std::string& why) {
+    spdlog::warn("peer connection from {} refused: {}", remote_, why);
+    Close();
+  }
+
   PeerNetwork* net_;
-  tcp::socket socket_;
+  tls::Stream socket_;
+  std::string remote_ = "an unknown address";
   int64_t from_ = 0;
   std::string in_;
 };
@@ -231,7 +320,10 @@ PeerNetwork::PeerNetwork(asio::io_context& io, PeerNetworkOptions options,
       on_message_(std::move(on_message)),
       acceptor_(io) {}
 
-PeerNetwork::~PeerNetwork() { Stop(); }
+PeerNetwork::~PeerNetwork() {
+  *self_ = nullptr;
+  Stop();
+}
 
 Status PeerNetwork::Start() {
   boost::system::error_code ec;
@@ -301,6 +393,13 @@ bool PeerNetwork::Connected(int64_t to) const {
 }  // namespace canopy::net
 
 namespace canopy::net {
+
+bool PeerNetwork::IsMember(int64_t id) const {
+  for (const auto& peer : options_.peers) {
+    if (peer.id == id) return true;
+  }
+  return false;
+}
 
 size_t PeerNetwork::QueuedBytes(int64_t to) const {
   auto it = outbound_.find(to);

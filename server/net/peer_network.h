@@ -7,6 +7,13 @@
 // "CNPR" and the sender's member id (8 bytes, big-endian); after it every
 // message is a 4-byte big-endian length and that many bytes.
 //
+// Quorum authentication (server/net/quorum_auth.h): with tls_server and
+// tls_client set every link is mutual TLS against the quorum CA; with
+// auth_secret set every connection first runs the shared-secret
+// challenge-response handshake, which replaces the plain hello. Either way
+// a connection that fails is closed and logged (a warning naming the remote
+// address) before any message crosses it.
+//
 // Outbound connections reconnect with exponential backoff. Each has a bounded
 // queue: a message that would push it past max_queue_bytes is dropped along
 // with the whole connection (the queue is discarded and the link reconnects),
@@ -28,6 +35,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/tls_stream.h"
 
 namespace canopy::net {
 
@@ -46,12 +54,23 @@ struct PeerNetworkOptions {
   uint32_t max_message_bytes = 64 * 1024 * 1024;
   int64_t min_backoff_ms = 20;
   int64_t max_backoff_ms = 1000;
+  // Peer TLS (sslQuorum): inbound links use tls_server (which must demand a
+  // client certificate), outbound ones tls_client (which presents one).
+  // Both null: plain TCP.
+  tls::ContextPtr tls_server;
+  tls::ContextPtr tls_client;
+  // The quorum's shared secret; empty: no challenge-response handshake.
+  std::string auth_secret;
 };
 
 class PeerNetwork {
  public:
   // from: the sender's member id; bytes: one message.
   using OnMessage = std::function<void(int64_t from, std::string bytes)>;
+  // member: whose established outbound link just broke (closed by the peer,
+  // a failed write, or an overflowing queue). Called later on the io thread,
+  // never from inside Send.
+  using OnLinkLost = std::function<void(int64_t member)>;
 
   PeerNetwork(boost::asio::io_context& io, PeerNetworkOptions options,
               OnMessage on_message);
@@ -61,6 +80,9 @@ class PeerNetwork {
   Status Start();
   // Stops: closes every connection; later Sends are dropped.
   void Stop();
+  void set_on_link_lost(OnLinkLost on_link_lost) {
+    on_link_lost_ = std::move(on_link_lost);
+  }
   // Queues a message for member `to`; dropped when the member is unknown.
   void Send(int64_t to, std::string bytes);
   // True while the outbound connection to `to` is established.
@@ -75,10 +97,15 @@ class PeerNetwork {
   class Outbound;
   class Inbound;
   void Accept();
+  // True when id names another member of this ensemble.
+  bool IsMember(int64_t id) const;
 
   boost::asio::io_context& io_;
   PeerNetworkOptions options_;
   OnMessage on_message_;
+  OnLinkLost on_link_lost_;
+  // Cleared on destruction, so a posted link-lost report can tell.
+  std::shared_ptr<PeerNetwork*> self_ = std::make_shared<PeerNetwork*>(this);
   boost::asio::ip::tcp::acceptor acceptor_;
   uint16_t port_ = 0;
   std::map<int64_t, std::shared_ptr<Outbound>> outbound_;

@@ -36,7 +36,7 @@ int64_t MonoMs() {
 }  // namespace
 
 Server::Server(ServerOptions options)
-    : options_(std::move(options)), acceptor_(io_),
+    : options_(std::move(options)), acceptor_(io_), secure_acceptor_(io_),
       tick_timer_(io_),
       pump_timer_(io_),
       signals_(io_, SIGINT, SIGTERM) {
@@ -49,6 +49,7 @@ Server::Server(ServerOptions options)
   }
   four_letter_whitelist_ =
       ParseWhitelist(options_.four_letter_whitelist, nullptr);
+  connection_throttle_ = ConnectionThrottle(options_.connection_throttle);
 }
 
 Server::~Server() {
@@ -86,7 +87,9 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
   }
   auto log = storage::OpenLevelDbLog(opts.data_log_dir + "/log");
   if (!log.ok()) return log.status();
-  server->log_ = std::move(log).value();
+  server->metrics_ = std::make_unique<ServerMetrics>();
+  server->log_ = std::make_unique<TimedLog>(std::move(log).value(),
+                                            server->metrics_.get());
 
   auto tree = std::make_unique<tree::DataTree>(
       tree::Limits{opts.max_data_bytes});
@@ -114,6 +117,8 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
                       std::to_string(opts.port) + ": " + ec.message());
   }
   server->port_ = server->acceptor_.local_endpoint().port();
+  status = server->OpenSecurePort();
+  if (!status.ok()) return status;
   status = server->StartPeers();
   if (!status.ok()) return status;
 
@@ -125,6 +130,10 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
   pipeline_options.snap_count = opts.snap_count;
   pipeline_options.seed = std::random_device()() ^ uint64_t(WallMs());
   pipeline_options.standalone = opts.members.size() <= 1;
+  pipeline_options.super_digest = opts.security.super_digest;
+  for (const auto& [id, member] : opts.members) {
+    if (id != opts.server_id) pipeline_options.peers.push_back(id);
+  }
   zab::CoreOptions core_options;
   core_options.my_id = opts.server_id;
   core_options.voters.clear();
@@ -135,6 +144,7 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
   if (opts.members.empty()) core_options.voters = {opts.server_id};
   core_options.init_limit_ticks = opts.init_limit_ticks;
   core_options.sync_limit_ticks = opts.sync_limit_ticks;
+  core_options.zxid_counter_limit = opts.zxid_counter_limit;
   core_options.incarnation = uint64_t(WallMs());
   core_options.trace = [](std::string_view note) {
     spdlog::info("zab: {}", note);
@@ -156,12 +166,14 @@ Result<std::unique_ptr<Server>> Server::Open(ServerOptions options) {
           if (raw->pending_truncations_ > 0) return;
           raw->host_log_->Durable(durable);
           raw->pipeline_->OnLogDurable(durable, raw->Clock());
+          raw->metrics_->AppliedUpTo(raw->pipeline_->tree().last_zxid());
         });
       });
   server->pipeline_ = std::make_unique<pipeline::Pipeline>(
       pipeline_options, server.get(), std::move(tree), std::move(core),
       server->Clock());
   server->pipeline_->Start(server->Clock());
+  server->RegisterMetrics();  // and the admin endpoint (server_admin.cc)
   spdlog::info("serving on {}:{} with {} znodes, {} sessions, last zxid 0x{:x}",
                opts.address, server->port_, raw->pipeline_->tree().node_count(),
                raw->pipeline_->session_count(),
@@ -225,10 +237,16 @@ Status Server::StartPeers() {
     if (id == options_.server_id) continue;
     peer_options.peers.push_back({id, member.host, member.peer_port});
   }
+  if (Status secured = SecurePeerOptions(&peer_options); !secured.ok()) {
+    return secured;
+  }
   peers_ = std::make_unique<PeerNetwork>(
       io_, peer_options, [this](int64_t from, std::string bytes) {
         OnPeerBytes(from, std::move(bytes));
       });
+  peers_->set_on_link_lost([this](int64_t member) {
+    if (pipeline_) pipeline_->OnPeerLost(member, Clock());
+  });
   return peers_->Start();
 }
 
@@ -245,41 +263,75 @@ void Server::Run() {
 }
 
 void Server::Stop() {
-  stopping_ = true;
   asio::post(io_, [this] {
+    if (!draining_ && !stopping_) {
+      BeginShutdown();  // server_lifecycle.cc; ends in FinishShutdown
+      return;
+    }
+    FinishShutdown();
+  });
+}
+
+void Server::FinishShutdown() {
+  if (stopping_.exchange(true)) return;
+  {
+    if (admin_) admin_->Stop();
+    if (shutdown_timer_) shutdown_timer_->cancel();
+    if (purge_timer_) purge_timer_->cancel();
     boost::system::error_code ec;
     acceptor_.close(ec);
+    secure_acceptor_.close(ec);
     tick_timer_.cancel();
     signals_.cancel();
     pump_timer_.cancel();
     if (peers_) peers_->Stop();
     for (auto& [id, conn] : conns_) conn->CloseAfterFlush();
     io_.stop();
-  });
+  }
 }
 
 void Server::Accept() {
-  acceptor_.async_accept([this](const boost::system::error_code& ec,
-                                asio::ip::tcp::socket socket) {
+  AcceptOn(acceptor_, nullptr);
+  if (secure_acceptor_.is_open()) AcceptOn(secure_acceptor_, client_tls_);
+}
+
+void Server::AcceptOn(asio::ip::tcp::acceptor& acceptor,
+                      tls::ContextPtr tls) {
+  acceptor.async_accept([this, &acceptor, tls](
+                            const boost::system::error_code& ec,
+                            asio::ip::tcp::socket socket) {
     if (ec) {
-      if (ec != asio::error::operation_aborted) Accept();
+      if (ec != asio::error::operation_aborted) AcceptOn(acceptor, tls);
+      return;
+    }
+    if (!connection_throttle_.Admit(MonoMs())) {
+      // Over the connection token bucket: refused before any byte is read.
+      const uint64_t refused = connection_throttle_.refused();
+      if ((refused & (refused - 1)) == 0) {  // 1, 2, 4, ...: bounded logging
+        spdlog::warn("connection throttled ({} refused so far)", refused);
+      }
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      AcceptOn(acceptor, tls);
       return;
     }
     const uint64_t id = next_conn_id_++;
     auto conn = std::make_shared<ClientConnection>(
-        std::move(socket), id, this, options_.max_frame_bytes,
+        tls::Stream(std::move(socket), tls), id, this,
+        options_.max_frame_bytes,
         options_.max_output_bytes);
     int& count = conns_per_ip_[conn->peer_ip()];
     if (options_.max_client_connections > 0 &&
         count >= options_.max_client_connections) {
       spdlog::warn("too many connections from {}", conn->peer_ip());
+      metrics_->connections_refused().Inc();
       conn->Abort();
     } else {
       ++count;
       conns_[id] = conn;
       conn->Start();
     }
-    Accept();
+    AcceptOn(acceptor, tls);
   });
 }
 
@@ -299,44 +351,23 @@ void Server::OnClientMessage(uint64_t conn, proto::ClientMessage message) {
   if (it == conns_.end()) return;
   if (message.has_connect()) {
     pipeline_->OnConnect(conn, message.connect(), it->second->peer_ip(),
-                         Clock());
+                         Clock(), TransportIds(*it->second));
   } else {
+    metrics_->RequestStarted(conn, message.request());
     pipeline_->OnRequest(conn, std::move(*message.mutable_request()),
                          Clock());
   }
 }
 
 std::string Server::OnFourLetterWord(const std::string& word) {
-  FourLetterContext context;
-  context.pipeline = pipeline_.get();
-  context.mode = pipeline_->ModeName();
-  for (const auto& [id, conn] : conns_) {
-    ConnectionInfo info;
-    info.ip = conn->peer_ip();
-    info.port = conn->peer_port();
-    info.received = conn->received();
-    info.sent = conn->sent();
-    context.connections.push_back(info);
-  }
-  const auto& o = options_;
-  context.config = {
-      {"clientPort", std::to_string(port_)},
-      {"clientPortAddress", o.address},
-      {"dataDir", o.data_dir},
-      {"dataLogDir", o.data_log_dir},
-      {"tickTime", std::to_string(o.tick_ms)},
-      {"maxClientCnxns", std::to_string(o.max_client_connections)},
-      {"minSessionTimeout", std::to_string(o.min_session_timeout_ms)},
-      {"maxSessionTimeout", std::to_string(o.max_session_timeout_ms)},
-      {"snapCount", std::to_string(o.snap_count)},
-      {"serverId", std::to_string(o.server_id)},
-  };
-  return AnswerFourLetterWord(word, four_letter_whitelist_, context);
+  return AnswerFourLetterWord(word, four_letter_whitelist_, StatusContext());
 }
 
 void Server::OnConnectionClosed(uint64_t conn) {
   auto it = conns_.find(conn);
   if (it == conns_.end()) return;
+  metrics_->ConnectionClosed(conn);
+  ResumeInputsIfUnder();
   auto ip = conns_per_ip_.find(it->second->peer_ip());
   if (ip != conns_per_ip_.end() && --ip->second <= 0) conns_per_ip_.erase(ip);
   // The pipeline hears of it after the current handler returns, never from
@@ -363,6 +394,8 @@ void Server::SendResponse(pipeline::ConnId conn,
   proto::ServerMessage message;
   *message.mutable_response() = response;
   it->second->Send(message);
+  metrics_->ResponseSent(conn, response.xid());
+  ResumeInputsIfUnder();
 }
 
 void Server::SendEvent(pipeline::ConnId conn, const proto::WatchEvent& event) {
@@ -381,6 +414,7 @@ void Server::CloseConnection(pipeline::ConnId conn) {
 }
 
 void Server::AppendLog(std::vector<proto::Txn> txns) {
+  metrics_->Appended(txns);
   host_log_->Appended(txns);
   writer_->Append(std::move(txns));
 }
@@ -418,10 +452,43 @@ void Server::SaveEpochs(const proto::EpochState& epochs) {
   }
 }
 
+void Server::Diverged(const pipeline::DigestMismatch& mismatch) {
+  spdlog::error(
+      "TREE DIVERGED from the leader at zxid 0x{:x}: my digest {:016x}, "
+      "leader's {:016x}; this member stops serving clients (restart it to "
+      "recover from its snapshot and log, or from the leader)",
+      mismatch.zxid, mismatch.mine, mismatch.leaders);
+}
+
+void Server::QuotaWarning(const std::string& message) {
+  // At most one line a second for refusals and one for soft warnings (the
+  // io thread's only): a subtree kept over its limit would otherwise log on
+  // every write.
+  static int64_t last_ms_by_kind[2] = {-1000, -1000};
+  static uint64_t suppressed_by_kind[2] = {0, 0};
+  const int kind = message.ends_with(": refused") ? 1 : 0;
+  int64_t& last_ms = last_ms_by_kind[kind];
+  uint64_t& suppressed = suppressed_by_kind[kind];
+  const int64_t now = MonoMs();
+  if (now - last_ms < 1000) {
+    ++suppressed;
+    return;
+  }
+  last_ms = now;
+  if (suppressed > 0) {
+    spdlog::warn("{} ({} more quota warnings in the last second)", message,
+                 suppressed);
+  } else {
+    spdlog::warn("{}", message);
+  }
+  suppressed = 0;
+}
+
 void Server::RoleChanged(const zab::RoleChange& role) {
-  spdlog::info("role {} (leader {}, epoch {}, {})", zab::RoleName(role.role),
-               role.leader, role.epoch,
-               role.serving ? "serving" : "not serving");
+  spdlog::info("role {} (leader {}, epoch {}, {}), last zxid 0x{:x}",
+               zab::RoleName(role.role), role.leader, role.epoch,
+               role.serving ? "serving" : "not serving",
+               pipeline_ ? pipeline_->tree().last_zxid() : Zxid(0));
 }
 
 void Server::SnapshotDue() {
@@ -453,23 +520,20 @@ void Server::CheckSnapshotChild() {
   if (done == 0) return;
   snapshot_child_ = -1;
   if (done < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    spdlog::error("snapshot 0x{:x} failed", snapshot_child_zxid_);
+    spdlog::error("snapshot zxid 0x{:x} failed", snapshot_child_zxid_);
+    FinishSnapshotWaiters(false);
     return;
   }
-  leveldb::Env* env = leveldb::Env::Default();
-  Status purged = storage::PurgeSnapshots(env, SnapshotDir(),
-                                          options_.snap_retain_count);
-  if (!purged.ok()) spdlog::warn("purge: {}", purged.ToString());
-  auto kept = storage::ListSnapshots(env, SnapshotDir());
-  if (!kept.empty()) {
-    // The log after the oldest kept snapshot stays, so any kept snapshot
-    // plus the log recovers; and the newest is what learners are sent.
-    host_log_->Dropped(kept.back());
-    host_log_->SetSnapshotZxid(kept.front());
-    writer_->DropUpTo(kept.back());
+  metrics_->snapshots().Inc();
+  spdlog::info("snapshot zxid 0x{:x} done", snapshot_child_zxid_);
+  if (options_.purge_interval_hours == 0) {
+    PurgeOldSnapshots();  // server_lifecycle.cc
+  } else {
+    // The newest snapshot is what learners are sent; the purge timer
+    // drops old ones and the log before them.
+    host_log_->SetSnapshotZxid(snapshot_child_zxid_);
   }
-  spdlog::info("snapshot 0x{:x} done; log kept after 0x{:x}",
-               snapshot_child_zxid_, kept.empty() ? 0 : kept.back());
+  FinishSnapshotWaiters(true);
 }
 
 }  // namespace canopy::net

@@ -27,9 +27,14 @@
 #include <unordered_map>
 
 #include "common/status.h"
+#include "server/net/admin_http.h"
 #include "server/net/client_connection.h"
+#include "server/net/connection_throttle.h"
+#include "server/net/four_letter.h"
 #include "server/net/host_log.h"
 #include "server/net/peer_network.h"
+#include "server/net/security_options.h"
+#include "server/net/server_metrics.h"
 #include "server/pipeline/pipeline.h"
 #include "server/storage/log.h"
 #include "server/storage/log_writer.h"
@@ -63,24 +68,52 @@ struct ServerOptions {
   int snap_retain_count = 3;
   uint32_t max_frame_bytes = 4 * 1024 * 1024;
   int64_t max_data_bytes = 1024 * 1024;
+  // The zxid counter past which the leader moves to a new epoch (zoo.cfg
+  // canopy.zxidCounterLimit, a test knob; the default is the 32-bit end).
+  int64_t zxid_counter_limit = 0xffffffffLL;
   size_t max_output_bytes = 64 * 1024 * 1024;
   int max_client_connections = 0;  // per IP; 0 means no limit
+  // New connections over this token bucket are closed at once (zoo.cfg
+  // connectionMaxTokens, connectionTokenFillTime, connectionTokenFillCount);
+  // max_tokens 0 disables it.
+  ConnectionThrottleOptions connection_throttle;
   // 4lw.commands.whitelist: "*" or a comma-separated list of words.
   std::string four_letter_whitelist = "*";
+  // The admin HTTP endpoint (admin.*).
+  AdminOptions admin;
+  // globalOutstandingLimit: client requests in flight (received, not yet
+  // answered) over all connections; at the bound the server stops reading
+  // from clients until it has answered a quarter of them.
+  int64_t max_requests_in_flight = 10000;
+  // autopurge.purgeInterval in hours; 0 purges after every snapshot.
+  int64_t purge_interval_hours = 0;
+  // A graceful stop (SIGTERM) waits this long for requests in flight.
+  int64_t drain_timeout_ms = 10000;
+  // TLS client port, peer TLS, quorum secret, super user (security_options.h).
+  SecurityOptions security;
 };
 
-class Server : public ConnectionOwner, public pipeline::PipelineHost {
+class Server : public ConnectionOwner,
+               public pipeline::PipelineHost,
+               public AdminSource {
  public:
   // Recovers state and binds the ports; errors name what failed.
   static Result<std::unique_ptr<Server>> Open(ServerOptions options);
   ~Server() override;
 
   uint16_t port() const { return port_; }
+  // The TLS client port (secureClientPort), 0 when there is none.
+  uint16_t secure_port() const { return secure_port_; }
   uint16_t peer_port() const { return peers_ ? peers_->port() : 0; }
+  // The admin HTTP port, 0 when the endpoint is off.
+  uint16_t admin_port() const { return admin_ ? admin_->port() : 0; }
   // Serves until Stop(), SIGINT or SIGTERM. Returns once the log writer has
   // drained.
   void Run();
-  // Thread-safe: stops serving.
+  // Thread-safe: a graceful stop (server_lifecycle.cc): stop reading
+  // requests, answer those in flight (bounded by drain_timeout_ms), close
+  // the client connections after their answers are flushed, then leave. A
+  // second Stop (or signal) stops at once.
   void Stop();
 
  private:
@@ -104,6 +137,15 @@ class Server : public ConnectionOwner, public pipeline::PipelineHost {
                  zab::Recovered* recovered);
   Status StartPeers();
   void Accept();
+  // Accepts client connections on `acceptor`, TLS when tls is set.
+  void AcceptOn(boost::asio::ip::tcp::acceptor& acceptor,
+                tls::ContextPtr tls);
+  // Security (server_tls.cc): opens secureClientPort and fills the TLS and
+  // secret parts of the peer options, from options_.security.
+  Status OpenSecurePort();
+  Status SecurePeerOptions(PeerNetworkOptions* peer_options) const;
+  // The identities a connection's transport proved (an x509 id).
+  tree::AuthIds TransportIds(const ClientConnection& conn) const;
   void ScheduleTick();
   void CheckSnapshotChild();
   pipeline::Now Clock() const;
@@ -116,6 +158,26 @@ class Server : public ConnectionOwner, public pipeline::PipelineHost {
   void OnChunk(int64_t from, const proto::SnapshotChunk& chunk);
   void FinishIncoming();
   void AbandonIncoming();
+
+  // Admin, metrics and status (server_admin.cc).
+  FourLetterContext StatusContext() const;
+  void RegisterMetrics();
+  void FinishSnapshotWaiters(bool ok);
+  std::optional<std::string> AdminCommand(const std::string& name) override;
+  bool AdminReady(std::string* json) override;
+  std::string AdminMetrics() override;
+  void AdminSnapshot(
+      bool take,
+      std::function<void(Result<std::pair<std::string, Zxid>>)> done) override;
+
+  // Throttling, purging and the graceful stop (server_lifecycle.cc).
+  bool AcceptingRequests() const override;
+  void ResumeInputsIfUnder();
+  void PurgeOldSnapshots();
+  void SchedulePurge();
+  void BeginShutdown();
+  void CheckDrained();
+  void FinishShutdown();
 
   // ConnectionOwner
   void OnClientMessage(uint64_t conn, proto::ClientMessage message) override;
@@ -138,10 +200,17 @@ class Server : public ConnectionOwner, public pipeline::PipelineHost {
   void ExpectSnapshot(int64_t from, Zxid zxid) override;
   void SnapshotDue() override;
   void RoleChanged(const zab::RoleChange& role) override;
+  void SessionChanged(SessionChange change, SessionId session,
+                      Zxid zxid) override;
+  void Diverged(const pipeline::DigestMismatch& mismatch) override;
+  void QuotaWarning(const std::string& message) override;
 
   ServerOptions options_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::acceptor secure_acceptor_;  // secureClientPort
+  tls::ContextPtr client_tls_;
+  uint16_t secure_port_ = 0;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer pump_timer_;
   boost::asio::signal_set signals_;
@@ -153,6 +222,7 @@ class Server : public ConnectionOwner, public pipeline::PipelineHost {
   std::unique_ptr<pipeline::Pipeline> pipeline_;
   std::unordered_map<uint64_t, std::shared_ptr<ClientConnection>> conns_;
   std::unordered_map<std::string, int> conns_per_ip_;
+  ConnectionThrottle connection_throttle_;
   uint64_t next_conn_id_ = 1;
   int pending_truncations_ = 0;
   std::map<int64_t, OutgoingSnapshot> outgoing_;
@@ -161,6 +231,15 @@ class Server : public ConnectionOwner, public pipeline::PipelineHost {
   pid_t snapshot_child_ = -1;
   Zxid snapshot_child_zxid_ = 0;
   std::atomic<bool> stopping_{false};
+  std::unique_ptr<ServerMetrics> metrics_;
+  std::unique_ptr<AdminHttp> admin_;
+  mutable bool throttled_ = false;  // reading paused: too many in flight
+  bool draining_ = false;      // a graceful stop is under way
+  std::unique_ptr<boost::asio::steady_timer> shutdown_timer_;
+  std::unique_ptr<boost::asio::steady_timer> purge_timer_;
+  int64_t drain_deadline_ms_ = 0;
+  Zxid drain_zxid_ = 0;  // proposed, uncommitted when the stop began
+  std::vector<std::function<void(bool)>> snapshot_waiters_;
   std::set<std::string> four_letter_whitelist_;
 };
 

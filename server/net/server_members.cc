@@ -36,6 +36,8 @@ void Server::OnPeerBytes(int64_t from, std::string bytes) {
     spdlog::trace("from member {}: {}", from, message.ShortDebugString());
   }
   pipeline_->OnMemberMessage(from, message, Clock());
+  metrics_->OnMemberMessage(from, message);
+  metrics_->AppliedUpTo(pipeline_->tree().last_zxid());
 }
 
 void Server::SendToMember(int64_t to, const proto::MemberMessage& message) {

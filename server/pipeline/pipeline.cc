@@ -58,6 +58,11 @@ Pipeline::Pipeline(PipelineOptions options, PipelineHost* host,
   // so ids from different runs and members do not collide.
   const int64_t base = (now.wall_ms << 24) & 0x00ffffffffffffffLL;
   next_session_id_ = (options_.server_id << 56) | base;
+  // What the log held at start-up was read back from disk: it is durable.
+  // Without this, a member restarted with nothing new to write (every
+  // member's log the same after the whole ensemble was killed) held its
+  // acks for the recovered log forever and no leader could establish.
+  durable_zxid_ = core_->last_logged();
 }
 
 void Pipeline::Start(Now now) {
@@ -66,6 +71,7 @@ void Pipeline::Start(Now now) {
 }
 
 std::string Pipeline::ModeName() const {
+  if (diverged_) return "diverged";
   if (!role_.serving) return "looking";
   switch (role_.role) {
     case zab::Role::kLeading:
@@ -136,9 +142,11 @@ void Pipeline::DropClients() {
 }
 
 void Pipeline::OnConnect(ConnId conn, const proto::ConnectRequest& request,
-                         const std::string& peer_ip, Now now) {
+                         const std::string& peer_ip, Now now,
+                         const tree::AuthIds& transport_ids) {
   now_ = now;
-  if (!role_.serving || request.last_zxid_seen() > tree_->last_zxid()) {
+  if (!role_.serving || diverged_ ||
+      request.last_zxid_seen() > tree_->last_zxid()) {
     // Not serving, or this member has seen less than the client (answering
     // would take the client back in time): close without a word so the
     // client tries another member.
@@ -152,6 +160,7 @@ void Pipeline::OnConnect(ConnId conn, const proto::ConnectRequest& request,
   ip.set_scheme("ip");
   ip.set_id(peer_ip);
   state.auth.push_back(ip);
+  for (const auto& id : transport_ids) state.auth.push_back(id);
 
   if (request.session_id() == 0) {
     const SessionId id = NextSessionId();
@@ -286,7 +295,14 @@ void Pipeline::HandleAuth(Conn& state, const proto::Request& request,
     for (const auto& have : state.auth) {
       known |= have.scheme() == id.scheme() && have.id() == id.id();
     }
+    const bool super = !options_.super_digest.empty() &&
+                       id.id() == options_.super_digest;
     if (!known) state.auth.push_back(std::move(id));
+    if (super && !known) {
+      proto::Id super_id;
+      super_id.set_scheme(tree::kSuperScheme);
+      state.auth.push_back(std::move(super_id));
+    }
     pending->response = ErrorResponse(request.xid(), proto::OK);
     pending->response->mutable_empty();
     return;

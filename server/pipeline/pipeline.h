@@ -28,6 +28,7 @@
 #include "common/status.h"
 #include "proto/canopy.pb.h"
 #include "proto/member.pb.h"
+#include "server/pipeline/digest_check.h"
 #include "server/session/session_tracker.h"
 #include "server/tree/data_tree.h"
 #include "server/tree/prepare.h"
@@ -76,6 +77,16 @@ class PipelineHost {
   virtual void SnapshotDue() = 0;
   // The member's role changed (for logs and status).
   virtual void RoleChanged(const zab::RoleChange& role) {}
+  // A session was opened or closed (applied here), or this leader found it
+  // expired and proposed its close at zxid (for logs and metrics).
+  enum class SessionChange { kOpened, kClosed, kExpired };
+  virtual void SessionChanged(SessionChange change, SessionId session,
+                              Zxid zxid) {}
+  // This member's tree disagrees with its leader's at the same zxid: the
+  // pipeline has dropped its clients and serves no more (for the log).
+  virtual void Diverged(const DigestMismatch& mismatch) {}
+  // A write went over a soft quota, or a hard one refused it (for the log).
+  virtual void QuotaWarning(const std::string& message) {}
 };
 
 struct PipelineOptions {
@@ -86,6 +97,12 @@ struct PipelineOptions {
   int64_t snap_count = 100000;
   uint64_t seed = 0;  // for session passwords
   bool standalone = true;  // an ensemble of one (for status output)
+  // "super:BASE64SHA1" (ZooKeeper's superDigest): a session whose digest
+  // auth matches it also gets the "super" id, which passes every ACL check.
+  // Empty: no super user.
+  std::string super_digest;
+  // The other members: a leader announces its tree digest to them.
+  std::vector<int64_t> peers;
 };
 
 struct PipelineStats {
@@ -119,15 +136,19 @@ class Pipeline {
   void Start(Now now);
 
   // A new connection's handshake. peer_ip is the client's address, for "ip"
-  // ACLs.
+  // ACLs; transport_ids are identities the transport proved (an "x509" id
+  // for a TLS client certificate), given to the session's connection.
   void OnConnect(ConnId conn, const proto::ConnectRequest& request,
-                 const std::string& peer_ip, Now now);
+                 const std::string& peer_ip, Now now,
+                 const tree::AuthIds& transport_ids = {});
   void OnRequest(ConnId conn, proto::Request request, Now now);
   void OnDisconnect(ConnId conn, Now now);
   // A message from another member (snapshot chunks excepted: the host
   // handles those).
   void OnMemberMessage(int64_t from, const proto::MemberMessage& message,
                        Now now);
+  // The link to member `member` broke (see zab::Core::PeerLost).
+  void OnPeerLost(int64_t member, Now now);
   // The log holds every txn up to zxid durably (and nothing above it that
   // was truncated).
   void OnLogDurable(Zxid zxid, Now now);
@@ -148,6 +169,9 @@ class Pipeline {
   std::string ModeName() const;
   // Resets the count towards the next SnapshotDue.
   void SnapshotStarted() { applied_since_snapshot_ = 0; }
+  // True once this member found its tree differs from its leader's at the
+  // same zxid: from then on it refuses clients until restarted.
+  bool diverged() const { return diverged_; }
 
  private:
   // One request waiting for its answer, in a session's queue.
@@ -208,6 +232,11 @@ class Pipeline {
   void OnRole(const zab::RoleChange& role);
   void Apply(const proto::Txn& txn);
   void ApplySessionTxn(const proto::Txn& txn, const tree::ApplyResult& result);
+  // Tree digests (pipeline_digest.cc): the leader announces its own, a
+  // learner compares and stops serving on a mismatch.
+  void AnnounceDigest();
+  void OnDigestAnnounced(int64_t from, const proto::DigestAnnouncement& digest);
+  void OnDiverged(const DigestMismatch& mismatch);
 
   PipelineOptions options_;
   PipelineHost* host_;
@@ -226,11 +255,22 @@ class Pipeline {
   std::set<SessionId> heard_from_;  // learner: for the next heartbeat
   std::map<uint64_t, Barrier> barriers_;
   uint64_t next_barrier_id_ = 1;
+  // Leader: refusals judged against txns still in flight, keyed by the
+  // last of those txns; answered once it is applied (pipeline_leader.cc).
+  struct DeferredReply {
+    int64_t origin = 0;
+    SessionId session = 0;
+    proto::Response response;
+  };
+  std::multimap<Zxid, DeferredReply> deferred_replies_;
   std::deque<zab::Ack> unsynced_acks_;
   Zxid durable_zxid_ = 0;
   zab::RoleChange role_;
   int64_t applied_since_snapshot_ = 0;
   PipelineStats stats_;
+  DigestCheck digest_check_;
+  Zxid announced_zxid_ = 0;  // the leader's last announced digest's zxid
+  bool diverged_ = false;
 };
 
 // ZooKeeper's digest id for "user:password": "user:" + base64(sha1(...)).

@@ -78,6 +78,8 @@ Status Pipeline::InstallSnapshot(
   Status status = load(tree_.get());
   if (!status.ok()) return status;
   tree_->FinishLoad(zxid);
+  digest_check_.Reset();
+  digest_check_.Applied(zxid, tree_->Digest());
   preparer_.Reset();
   durable_zxid_ = zxid;
   core_->SnapshotInstalled(zxid);
@@ -97,6 +99,11 @@ void Pipeline::OnRole(const zab::RoleChange& role) {
             ErrorResponse(barrier.xid, proto::CONNECTION_LOSS));
     }
     barriers_.clear();
+    for (const auto& [zxid, deferred] : deferred_replies_) {
+      Reply(deferred.origin, deferred.session,
+            ErrorResponse(deferred.response.xid(), proto::CONNECTION_LOSS));
+    }
+    deferred_replies_.clear();
   }
   role_ = role;
   if (IsServingLeader() && !same_term) {
@@ -134,8 +141,16 @@ void Pipeline::Apply(const proto::Txn& txn) {
   } else if (txn.session_id() != 0) {
     DeliverLocal(txn.session_id(), std::move(result.response));
   }
+  // Refusals that waited for this txn (pipeline_leader.cc).
+  while (!deferred_replies_.empty() &&
+         deferred_replies_.begin()->first <= txn.zxid()) {
+    auto node = deferred_replies_.extract(deferred_replies_.begin());
+    node.mapped().response.set_zxid(txn.zxid());
+    Reply(node.mapped().origin, node.mapped().session,
+          std::move(node.mapped().response));
+  }
 
-  if (IsServingLeader()) {
+  if (IsServingLeader() && core_->CanPropose().ok()) {
     for (const auto& path : result.empty_containers) {
       auto del = preparer_.PrepareContainerDelete(path, core_->NextZxid(),
                                                   now_.wall_ms);
@@ -147,11 +162,18 @@ void Pipeline::Apply(const proto::Txn& txn) {
     applied_since_snapshot_ = 0;
     host_->SnapshotDue();
   }
+  if (auto mismatch = digest_check_.Applied(txn.zxid(), tree_->Digest())) {
+    OnDiverged(*mismatch);
+  }
 }
 
 void Pipeline::ApplySessionTxn(const proto::Txn& txn,
                                const tree::ApplyResult& result) {
   const SessionId session = txn.session_id();
+  host_->SessionChanged(txn.has_create_session()
+                            ? PipelineHost::SessionChange::kOpened
+                            : PipelineHost::SessionChange::kClosed,
+                        session, txn.zxid());
   if (txn.has_create_session()) {
     tracker_.Add(session, txn.create_session().timeout_ms(), now_.mono_ms);
     auto pending = pending_connects_.find(session);

@@ -12,9 +12,10 @@ bool Pipeline::IsServingLeader() const {
 bool Pipeline::Propose(proto::Txn txn) {
   auto zxid = core_->Propose(std::move(txn));
   if (!zxid.ok()) {
-    // Too many proposals in flight, or the epoch's counter is spent (the
-    // core moves to a new epoch): the overlay must not keep the refused
-    // change.
+    // Not reached when the caller checked core_->CanPropose() before
+    // preparing. The overlay must not keep the refused change; forgetting
+    // it all also forgets the txns in flight, so later prepares may
+    // misjudge (hence the checks before preparing).
     preparer_.Reset();
     return false;
   }
@@ -51,6 +52,16 @@ void Pipeline::LeaderSubmit(int64_t origin, SessionId session,
     }
     return;
   }
+  if (Status can = core_->CanPropose(); !can.ok()) {
+    // Too many txns in flight, or the zxid counter is spent (the leader
+    // moves to a new epoch once the txns in flight commit). Refused before
+    // preparing: a prepared-then-refused txn would make the preparer drop
+    // what it knows of the txns in flight. The client may retry.
+    Reply(origin, session,
+          ErrorResponse(xid, request.has_close() ? proto::CONNECTION_LOSS
+                                                 : proto::THROTTLED_OP));
+    return;
+  }
   if (request.has_close()) {
     if (tracker_.IsClosing(session) || !tree_->sessions().count(session)) {
       // Already closing or gone: answer as a close that happened.
@@ -71,6 +82,9 @@ void Pipeline::LeaderSubmit(int64_t origin, SessionId session,
   tree::Prepared prepared =
       preparer_.Prepare(session, auth, request, core_->NextZxid(),
                         now_.wall_ms);
+  for (const std::string& warning : prepared.warnings) {
+    host_->QuotaWarning(warning);
+  }
   if (prepared.txn) {
     if (!Propose(std::move(*prepared.txn))) {
       Reply(origin, session, ErrorResponse(xid, proto::THROTTLED_OP));
@@ -78,13 +92,28 @@ void Pipeline::LeaderSubmit(int64_t origin, SessionId session,
     return;
   }
   prepared.error_response.set_xid(xid);
+  // The preparer judged the request against the txns in flight too, so a
+  // refusal (BAD_VERSION, NODE_EXISTS, ...) may rest on a change a crash
+  // could still undo. Like ZooKeeper's error txns, it is answered only once
+  // the last txn proposed before it is applied; answering at once broke
+  // linearizability (a CAS refused, then a synced read showing the version
+  // it expected: found by the nemesis suite, tests/nemesis).
+  const Zxid last_proposed = core_->NextZxid() - 1;
+  if ((last_proposed & 0xffffffffLL) != 0 &&
+      last_proposed > tree_->last_zxid()) {
+    deferred_replies_.emplace(
+        last_proposed,
+        DeferredReply{origin, session, std::move(prepared.error_response)});
+    return;
+  }
   prepared.error_response.set_zxid(tree_->last_zxid());
   Reply(origin, session, std::move(prepared.error_response));
 }
 
 void Pipeline::LeaderCreateSession(SessionId session, int32_t timeout_ms,
                                    const std::string& password) {
-  if (!IsServingLeader()) return;  // the learner's client retries
+  // The client retries when its session does not come.
+  if (!IsServingLeader() || !core_->CanPropose().ok()) return;
   Propose(preparer_.PrepareCreateSession(session, timeout_ms, password,
                                          core_->NextZxid(), now_.wall_ms));
 }
@@ -110,6 +139,9 @@ void Pipeline::OnMemberMessage(int64_t from,
                           message.connect().timeout_ms(),
                           message.connect().password());
       break;
+    case proto::MemberMessage::kDigest:
+      OnDigestAnnounced(from, message.digest());
+      break;
     case proto::MemberMessage::kHeartbeat:
       if (IsServingLeader()) {
         for (SessionId id : message.heartbeat().session_ids()) {
@@ -123,6 +155,12 @@ void Pipeline::OnMemberMessage(int64_t from,
   Drain();
 }
 
+void Pipeline::OnPeerLost(int64_t member, Now now) {
+  now_ = now;
+  core_->PeerLost(member);
+  Drain();
+}
+
 void Pipeline::Tick(Now now) {
   now_ = now;
   while (now_.mono_ms - last_core_tick_ms_ >= options_.tick_ms) {
@@ -131,6 +169,7 @@ void Pipeline::Tick(Now now) {
   }
   if (IsServingLeader()) {
     ExpireAndCollect();
+    AnnounceDigest();
   } else if (role_.serving) {
     SendHeartbeats();
   }
@@ -138,7 +177,11 @@ void Pipeline::Tick(Now now) {
 }
 
 void Pipeline::ExpireAndCollect() {
+  // Expiry waits while nothing can be proposed (the sessions stay due).
+  if (!core_->CanPropose().ok()) return;
   for (SessionId session : tracker_.Expire(now_.mono_ms)) {
+    host_->SessionChanged(PipelineHost::SessionChange::kExpired, session,
+                          core_->NextZxid());
     Propose(preparer_.PrepareCloseSession(session, core_->NextZxid(),
                                           now_.wall_ms));
   }

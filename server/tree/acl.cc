@@ -176,6 +176,11 @@ bool SameAcl(const proto::Acl& a, const proto::Acl& b) {
 bool AclAllows(const std::vector<proto::Acl>& acl, int32_t perm,
                const AuthIds& auth) {
   if (acl.empty()) return true;  // ZooKeeper: an empty ACL allows everything
+  // ZooKeeper's checkACL: a session holding the "super" id (the configured
+  // super digest, see server/net/security_options.h) passes every check.
+  for (const proto::Id& who : auth) {
+    if (who.scheme() == kSuperScheme) return true;
+  }
   for (const proto::Acl& entry : acl) {
     if ((entry.perms() & perm) == 0) continue;
     const proto::Id& id = entry.id();
@@ -246,6 +251,11 @@ Result<std::vector<proto::Acl>> FixupAcl(
       if (!IsValidIpAclId(id.id())) {
         return Status(proto::INVALID_ACL, "bad ip id " + id.id());
       }
+      out.push_back(a);
+    } else if (id.scheme() == "x509") {
+      // A certificate's subject DN, which the TLS client port gives a
+      // session presenting that certificate (any non-empty string).
+      if (id.id().empty()) return Status(proto::INVALID_ACL, "empty x509 id");
       out.push_back(a);
     } else {
       return Status(proto::INVALID_ACL, "unknown scheme " + id.scheme());

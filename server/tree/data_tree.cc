@@ -38,31 +38,6 @@ std::string AclKey(const std::vector<proto::Acl>& acl) {
   return key;
 }
 
-// FNV-1a, 64 bit, over explicitly little-endian integers: the same on every
-// member and every run (unlike std::hash).
-class Fnv {
- public:
-  void Bytes(std::string_view s) {
-    for (unsigned char c : s) {
-      hash_ ^= c;
-      hash_ *= 1099511628211ull;
-    }
-  }
-  void U64(uint64_t v) {
-    char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-    Bytes(std::string_view(b, 8));
-  }
-  void Str(std::string_view s) {
-    U64(s.size());
-    Bytes(s);
-  }
-  uint64_t value() const { return hash_; }
-
- private:
-  uint64_t hash_ = 14695981039346656037ull;
-};
-
 // What a fit check knows of a node: the committed tree overlaid with the
 // earlier ops of the same multi.
 struct Shadow {
@@ -169,16 +144,20 @@ struct DataTree::Impl {
     node.ttl_ms = c.ttl_ms();
     const std::string& path = c.path();
     auto [it, inserted] = t.nodes_.emplace(path, std::move(node));
+    t.DigestAdd(path, it->second);
     const std::string parent_path = ParentPath(path);
     Node& parent = t.nodes_.at(parent_path);
+    t.DigestRemove(parent_path, parent);
     parent.children.insert(BaseName(path));
     parent.stat.set_cversion(WrapIncrement(parent.stat.cversion()));
     parent.stat.set_pzxid(std::max(parent.stat.pzxid(), ctx.zxid));
     parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
+    t.DigestAdd(parent_path, parent);
     if (c.ephemeral_owner() != 0) {
       t.ephemerals_[c.ephemeral_owner()].insert(path);
     }
     if (c.ttl_ms() > 0) t.ttl_nodes_.insert(path);
+    t.QuotaNodeCreated(path);
     out->set_path(path);
     *out->mutable_stat() = it->second.stat;
     Fire(t, path, proto::NODE_CREATED, it->second.acl, ctx);
@@ -195,16 +174,21 @@ struct DataTree::Impl {
       }
     }
     if (it->second.ttl_ms > 0) t.ttl_nodes_.erase(path);
+    t.DigestRemove(path, it->second);
     const AclPtr acl = std::move(it->second.acl);
+    const int64_t data_bytes = static_cast<int64_t>(it->second.data.size());
     t.nodes_.erase(it);
+    t.QuotaNodeDeleted(path, data_bytes);
     const std::string parent_path = ParentPath(path);
     Node& parent = t.nodes_.at(parent_path);
+    t.DigestRemove(parent_path, parent);
     parent.children.erase(BaseName(path));
     // ZooKeeper keeps the count of creates and shows 2*creates - numChildren,
     // so a delete moves the visible cversion by one.
     parent.stat.set_cversion(WrapIncrement(parent.stat.cversion()));
     parent.stat.set_pzxid(std::max(parent.stat.pzxid(), ctx.zxid));
     parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
+    t.DigestAdd(parent_path, parent);
     if (parent.container) ctx.maybe_empty->push_back(parent_path);
     Fire(t, path, proto::NODE_DELETED, acl, ctx);
     Fire(t, parent_path, proto::NODE_CHILDREN_CHANGED, parent.acl, ctx);
@@ -223,11 +207,15 @@ struct DataTree::Impl {
         break;
       case proto::Txn::kSetData: {
         Node& node = t.nodes_.at(sub.set_data().path());
+        t.DigestRemove(sub.set_data().path(), node);
+        const int64_t old_bytes = static_cast<int64_t>(node.data.size());
         node.data = sub.set_data().data();
         node.stat.set_version(NextVersion(node.stat.version()));
         node.stat.set_mzxid(ctx.zxid);
         node.stat.set_mtime(ctx.time_ms);
         node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
+        t.DigestAdd(sub.set_data().path(), node);
+        t.QuotaDataChanged(sub.set_data().path(), old_bytes);
         *result->mutable_stat()->mutable_stat() = node.stat;
         Fire(t, sub.set_data().path(), proto::NODE_DATA_CHANGED, node.acl,
              ctx);
@@ -235,9 +223,11 @@ struct DataTree::Impl {
       }
       case proto::Txn::kSetAcl: {
         Node& node = t.nodes_.at(sub.set_acl().path());
+        t.DigestRemove(sub.set_acl().path(), node);
         node.acl = t.InternAcl(
             {sub.set_acl().acl().begin(), sub.set_acl().acl().end()});
         node.stat.set_aversion(NextVersion(node.stat.aversion()));
+        t.DigestAdd(sub.set_acl().path(), node);
         *result->mutable_stat()->mutable_stat() = node.stat;
         break;
       }
@@ -280,7 +270,10 @@ struct DataTree::Impl {
       ShadowMap shadow;
       if (Fits(t, del, &shadow).ok()) Delete(t, path, ctx);
     }
-    t.sessions_.erase(session);
+    if (auto it = t.sessions_.find(session); it != t.sessions_.end()) {
+      t.DigestRemoveSession(session, it->second);
+      t.sessions_.erase(it);
+    }
   }
 };
 
@@ -306,6 +299,7 @@ void DataTree::InitDefaults() {
   add("/zookeeper/quota", open_acl);
   add("/zookeeper/config",
       InternAcl({MakeAcl(proto::READ, "world", "anyone")}));
+  digest_ = RecomputeDigest();
 }
 
 DataTree::AclPtr DataTree::InternAcl(std::vector<proto::Acl> acl) {
@@ -336,9 +330,12 @@ ApplyResult DataTree::Apply(const proto::Txn& txn) {
       Impl::Multi(*this, txn.multi(), ctx, &response);
       break;
     case proto::Txn::kCreateSession: {
-      SessionInfo& info = sessions_[txn.session_id()];
+      auto [it, added] = sessions_.try_emplace(txn.session_id());
+      SessionInfo& info = it->second;
+      if (!added) DigestRemoveSession(txn.session_id(), info);
       info.timeout_ms = txn.create_session().timeout_ms();
       info.password = txn.create_session().password();
+      DigestAddSession(txn.session_id(), info);
       response.mutable_empty();
       break;
     }
@@ -436,6 +433,8 @@ void DataTree::Clear() {
   acl_cache_.clear();
   acl_cache_sweep_at_ = 64;
   last_zxid_ = 0;
+  digest_ = 0;
+  quotas_.Clear();
 }
 
 bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
@@ -456,11 +455,15 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
   node.container = loaded.container();
   node.ttl_ms = loaded.ttl_ms();
   const int64_t owner = node.stat.ephemeral_owner();
-  nodes_.emplace(path, std::move(node));
+  auto inserted = nodes_.emplace(path, std::move(node)).first;
+  DigestAdd(path, inserted->second);
   if (parent != nullptr) {
+    const std::string parent_path = ParentPath(path);
+    DigestRemove(parent_path, *parent);
     parent->children.insert(BaseName(path));
     parent->stat.set_num_children(
         static_cast<int32_t>(parent->children.size()));
+    DigestAdd(parent_path, *parent);
   }
   if (owner != 0) ephemerals_[owner].insert(path);
   if (loaded.ttl_ms() > 0) ttl_nodes_.insert(path);
@@ -468,40 +471,18 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
 }
 
 void DataTree::InsertLoadedSession(const proto::SnapshotSession& session) {
-  SessionInfo& info = sessions_[session.session_id()];
+  auto [it, added] = sessions_.try_emplace(session.session_id());
+  SessionInfo& info = it->second;
+  if (!added) DigestRemoveSession(session.session_id(), info);
   info.timeout_ms = session.timeout_ms();
   info.password = session.password();
+  DigestAddSession(session.session_id(), info);
 }
 
 void DataTree::FinishLoad(Zxid last_zxid) {
   if (nodes_.empty()) InitDefaults();
   last_zxid_ = last_zxid;
-}
-
-uint64_t DataTree::Digest() const {
-  Fnv fnv;
-  ForEachNode([&](const std::string& path, const Node& node) {
-    fnv.Str(path);
-    fnv.Str(node.data);
-    const proto::Stat& s = node.stat;
-    for (int64_t v :
-         {s.czxid(), s.mzxid(), s.ctime(), s.mtime(), int64_t{s.version()},
-          int64_t{s.cversion()}, int64_t{s.aversion()}, s.ephemeral_owner(),
-          int64_t{s.data_length()}, int64_t{s.num_children()}, s.pzxid()}) {
-      fnv.U64(static_cast<uint64_t>(v));
-    }
-    const size_t acl_count = node.acl ? node.acl->size() : 0;
-    fnv.U64(acl_count);
-    for (size_t i = 0; i < acl_count; ++i) {
-      const proto::Acl& a = (*node.acl)[i];
-      fnv.U64(static_cast<uint64_t>(static_cast<uint32_t>(a.perms())));
-      fnv.Str(a.id().scheme());
-      fnv.Str(a.id().id());
-    }
-    fnv.U64(node.container ? 1 : 0);
-    fnv.U64(static_cast<uint64_t>(node.ttl_ms));
-  });
-  return fnv.value();
+  RebuildQuotas();
 }
 
 }  // namespace canopy::tree

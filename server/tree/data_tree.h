@@ -19,13 +19,18 @@
 
 #include "common/status.h"
 #include "proto/canopy.pb.h"
+#include "server/tree/quota.h"
 #include "server/tree/watch_registry.h"
 
 namespace canopy::tree {
 
 // The identities a session has proven: ("ip", "127.0.0.1"),
-// ("digest", "user:hash"), ... "world:anyone" is implicit.
+// ("digest", "user:hash"), ("x509", subject DN) from a TLS client
+// certificate, ... "world:anyone" is implicit. An id of scheme kSuperScheme
+// (given to a session that authenticated as the configured super user)
+// passes every ACL check.
 using AuthIds = std::vector<proto::Id>;
+inline constexpr char kSuperScheme[] = "super";
 
 struct Limits {
   int64_t max_data_bytes = 1024 * 1024;  // larger values get BAD_ARGUMENTS
@@ -148,6 +153,8 @@ class DataTree {
   }
   // Paths of the ephemerals a session owns, sorted.
   std::vector<std::string> EphemeralsOf(SessionId session) const;
+  // The quotas on subtrees and their usage (see quota.h).
+  const QuotaTable& quotas() const { return quotas_; }
 
   // Snapshot support. Visits nodes parents first.
   void ForEachNode(
@@ -160,9 +167,16 @@ class DataTree {
   void InsertLoadedSession(const proto::SnapshotSession& session);
   void FinishLoad(Zxid last_zxid);
 
-  // A digest of the whole tree (paths, data, stats, ACLs), equal on members
-  // with equal state.
-  uint64_t Digest() const;
+  // A digest of the replicated state (every node's path, data, stat, ACL,
+  // container and TTL; every session's id, timeout and password), equal on
+  // members with equal state. Kept up to date on every change: O(1) to read,
+  // and each Apply costs O(size of the nodes it touches). It is a sum of one
+  // hash per node and per session, so it does not depend on the order
+  // things were added in.
+  uint64_t Digest() const { return digest_; }
+  // The same value computed from scratch by walking everything (O(tree)):
+  // for tests and checks of the running digest.
+  uint64_t RecomputeDigest() const;
 
  private:
   using AclPtr = std::shared_ptr<const std::vector<proto::Acl>>;
@@ -191,6 +205,25 @@ class DataTree {
                              const AuthIds& auth) const;
   // The shared copy of an ACL list: equal lists share one object.
   AclPtr InternAcl(std::vector<proto::Acl> acl);
+  // The running digest: take a node or session out before changing it and
+  // put it back after (in tree_digest.cc).
+  void DigestAdd(const std::string& path, const Node& node);
+  void DigestRemove(const std::string& path, const Node& node);
+  void DigestAddSession(SessionId id, const SessionInfo& info);
+  void DigestRemoveSession(SessionId id, const SessionInfo& info);
+  // Quota bookkeeping on apply (in quota_apply.cc): called after a node was
+  // created, deleted (with its data length) or had its data replaced.
+  void QuotaNodeCreated(const std::string& path);
+  void QuotaNodeDeleted(const std::string& path, int64_t data_bytes);
+  void QuotaDataChanged(const std::string& path, int64_t old_data_bytes);
+  // Rebuilds the table from the limits znodes by counting (snapshot load).
+  void RebuildQuotas();
+  // Adds or updates root's quota from its limits text; counts the subtree
+  // when the quota is new.
+  void RegisterQuota(const std::string& root, const std::string& limits);
+  QuotaUsage CountSubtree(const std::string& root) const;
+  // Makes root's stats znode, if any, say its usage.
+  void WriteQuotaStats(const std::string& root, const QuotaUsage& usage);
 
   Limits limits_;
   std::unordered_map<std::string, Node> nodes_;
@@ -199,6 +232,8 @@ class DataTree {
   std::set<std::string> ttl_nodes_;  // nodes with ttl_ms > 0
   WatchRegistry watches_;
   Zxid last_zxid_ = 0;
+  uint64_t digest_ = 0;  // see Digest()
+  QuotaTable quotas_;
   // Interned ACL lists by their serialised form; expired entries are swept
   // when the table doubles.
   std::unordered_map<std::string, std::weak_ptr<const std::vector<proto::Acl>>>
@@ -214,7 +249,8 @@ std::string ParentPath(const std::string& path);
 // "/a/b" -> "b".
 std::string BaseName(const std::string& path);
 // True when the ACL list allows perm to one of the ids (world:anyone always
-// matches the caller; "auth" and "ip" are checked as ZooKeeper does).
+// matches the caller; "auth" and "ip" are checked as ZooKeeper does; a
+// "super" id is allowed everything).
 bool AclAllows(const std::vector<proto::Acl>& acl, int32_t perm,
                const AuthIds& auth);
 

@@ -78,6 +78,11 @@ class Preparer::Batch {
 
   // Records the deletion of path and its parent's bookkeeping.
   void MarkDeleted(const std::string& path) {
+    // Shrinking: never refused.
+    if (!preparer_.tree_.quotas().empty()) {
+      (void)ChargeQuota(
+          path, QuotaUsage{-1, -int64_t{Get(path).stat.data_length()}});
+    }
     const std::string parent_path = ParentPath(path);
     PendingNode parent = Get(parent_path);
     // The visible cversion (2*creates - numChildren) moves on a delete too.
@@ -95,7 +100,15 @@ class Preparer::Batch {
   Status Check(const proto::CheckRequest& req, proto::Txn* out);
   Status Op(const proto::MultiOp& op, proto::Txn* out);
 
+  // Counts a change of the node at path against every quota covering it,
+  // on top of the committed usage, the pending txns' and this batch's
+  // earlier changes. QUOTA_EXCEEDED (naming the quota's root) when a
+  // growing change takes one over a hard limit; soft limits add a warning.
+  Status ChargeQuota(const std::string& path, const QuotaUsage& change);
+
   std::map<std::string, PendingNode>& changes() { return changes_; }
+  std::map<std::string, QuotaUsage>& quota_changes() { return quota_changes_; }
+  std::vector<std::string>& warnings() { return warnings_; }
 
  private:
   bool Allows(const PendingNode& node, int32_t perm) const {
@@ -108,7 +121,32 @@ class Preparer::Batch {
   const Zxid zxid_;
   const int64_t now_ms_;
   std::map<std::string, PendingNode> changes_;
+  std::map<std::string, QuotaUsage> quota_changes_;  // by quota root
+  std::vector<std::string> warnings_;
 };
+
+Status Preparer::Batch::ChargeQuota(const std::string& path,
+                                    const QuotaUsage& change) {
+  const QuotaTable& quotas = preparer_.tree_.quotas();
+  if (quotas.empty() || !CountsTowardQuota(path)) return Status::Ok();
+  Status status;
+  quotas.ForEachCovering(path, [&](const std::string& root,
+                                   const Quota& quota) {
+    QuotaUsage& mine = quota_changes_[root];
+    mine += change;
+    QuotaUsage after = quota.usage;
+    after += preparer_.PendingQuota(root);
+    after += mine;
+    const QuotaVerdict verdict = JudgeQuota(quota.limits, after, change);
+    if (verdict.exceeds_hard && status.ok()) {
+      status = Status(proto::QUOTA_EXCEEDED, root);
+    }
+    if (verdict.exceeds_hard || verdict.exceeds_soft) {
+      warnings_.push_back(QuotaMessage(root, quota.limits, after, verdict));
+    }
+  });
+  return status;
+}
 
 // Checks in ZooKeeper's order (PrepRequestProcessor.pRequest2TxnCreate),
 // except that every path rule is checked first: an invalid path is
@@ -140,9 +178,11 @@ Status Preparer::Batch::Create(const proto::CreateRequest& req,
   if (!IsValidPath(probe)) return Status(proto::BAD_ARGUMENTS, path);
   if (probe == "/") return Status(proto::NODE_EXISTS, path);
   const std::string parent_path = ParentPath(probe);
-  // Canopy refuses every client write below /zookeeper (ZooKeeper lets
-  // quota znodes be written under /zookeeper/quota; Canopy has no quotas).
-  if (IsReservedPath(parent_path)) return Status(proto::BAD_ARGUMENTS, path);
+  // Canopy refuses every client write below /zookeeper except the quota
+  // znodes under /zookeeper/quota (see quota.h).
+  if (IsReservedPath(parent_path) && !IsUnderQuotaDir(probe)) {
+    return Status(proto::BAD_ARGUMENTS, path);
+  }
   if (static_cast<int64_t>(req.data().size()) >
       preparer_.tree_.limits().max_data_bytes) {
     return Status(proto::BAD_ARGUMENTS, "data too large");
@@ -157,6 +197,12 @@ Status Preparer::Batch::Create(const proto::CreateRequest& req,
   if (Get(final_path).exists) return Status(proto::NODE_EXISTS, final_path);
   if (parent.stat.ephemeral_owner() != 0) {
     return Status(proto::NO_CHILDREN_FOR_EPHEMERALS, final_path);
+  }
+  if (Status s = ChargeQuota(
+          final_path,
+          QuotaUsage{1, static_cast<int64_t>(req.data().size())});
+      !s.ok()) {
+    return s;
   }
 
   parent.stat.set_cversion(WrapIncrement(parent.stat.cversion()));
@@ -194,7 +240,7 @@ Status Preparer::Batch::Delete(const proto::DeleteRequest& req,
   const std::string& path = req.path();
   if (!IsValidPath(path)) return Status(proto::BAD_ARGUMENTS, path);
   // ZooKeeper refuses "/" and its own nodes; Canopy all of /zookeeper.
-  if (path == "/" || IsReservedPath(path)) {
+  if (path == "/" || (IsReservedPath(path) && !IsUnderQuotaDir(path))) {
     return Status(proto::BAD_ARGUMENTS, path);
   }
   const std::string parent_path = ParentPath(path);
@@ -215,7 +261,7 @@ Status Preparer::Batch::Delete(const proto::DeleteRequest& req,
 Status Preparer::Batch::SetData(const proto::SetDataRequest& req,
                                 proto::Txn* out) {
   const std::string& path = req.path();
-  if (!IsValidPath(path) || IsReservedPath(path)) {
+  if (!IsValidPath(path) || (IsReservedPath(path) && !IsUnderQuotaDir(path))) {
     return Status(proto::BAD_ARGUMENTS, path);
   }
   if (static_cast<int64_t>(req.data().size()) >
@@ -227,6 +273,12 @@ Status Preparer::Batch::SetData(const proto::SetDataRequest& req,
   if (!Allows(node, proto::WRITE)) return Status(proto::NO_AUTH, path);
   if (!VersionMatches(req.version(), node.stat.version())) {
     return Status(proto::BAD_VERSION, path);
+  }
+  if (Status s = ChargeQuota(
+          path, QuotaUsage{0, static_cast<int64_t>(req.data().size()) -
+                                  node.stat.data_length()});
+      !s.ok()) {
+    return s;
   }
   node.stat.set_version(NextVersion(node.stat.version()));
   node.stat.set_mzxid(zxid_);
@@ -303,7 +355,17 @@ Status Preparer::CheckSession(SessionId session) const {
   return Status(proto::SESSION_EXPIRED);
 }
 
+QuotaUsage Preparer::PendingQuota(const std::string& root) const {
+  auto it = pending_quota_.find(root);
+  return it == pending_quota_.end() ? QuotaUsage{} : it->second;
+}
+
 void Preparer::Commit(Batch& batch, Zxid zxid) {
+  for (const auto& [root, change] : batch.quota_changes()) {
+    if (change.zero()) continue;
+    pending_quota_[root] += change;
+    quota_touched_[zxid].emplace_back(root, change);
+  }
   if (batch.changes().empty()) return;
   std::vector<std::string>& touched = touched_[zxid];
   for (auto& [path, node] : batch.changes()) {
@@ -335,6 +397,9 @@ Prepared Preparer::Prepare(SessionId session, const AuthIds& auth,
     }
     if (failed >= 0) {
       Prepared prepared = Failure(request, tree_.last_zxid(), status);
+      if (status.code() == proto::QUOTA_EXCEEDED) {
+        prepared.warnings = std::move(batch.warnings());
+      }
       proto::MultiResponse* results = prepared.error_response.mutable_multi();
       for (int i = 0; i < ops.size(); ++i) {
         results->add_results()->set_err(i < failed ? proto::OK
@@ -368,11 +433,18 @@ Prepared Preparer::Prepare(SessionId session, const AuthIds& auth,
           break;
       }
     }
-    if (!status.ok()) return Failure(request, tree_.last_zxid(), status);
+    if (!status.ok()) {
+      Prepared prepared = Failure(request, tree_.last_zxid(), status);
+      if (status.code() == proto::QUOTA_EXCEEDED) {
+        prepared.warnings = std::move(batch.warnings());
+      }
+      return prepared;
+    }
   }
   Commit(batch, zxid);
   Prepared prepared;
   prepared.txn = std::move(txn);
+  prepared.warnings = std::move(batch.warnings());
   return prepared;
 }
 
@@ -466,6 +538,15 @@ std::optional<proto::Txn> Preparer::PrepareTtlDelete(const std::string& path,
 }
 
 void Preparer::OnApplied(Zxid zxid) {
+  while (!quota_touched_.empty() && quota_touched_.begin()->first <= zxid) {
+    for (const auto& [root, change] : quota_touched_.begin()->second) {
+      auto it = pending_quota_.find(root);
+      if (it == pending_quota_.end()) continue;
+      it->second += QuotaUsage{-change.count, -change.bytes};
+      if (it->second.zero()) pending_quota_.erase(it);
+    }
+    quota_touched_.erase(quota_touched_.begin());
+  }
   while (!touched_.empty() && touched_.begin()->first <= zxid) {
     for (const std::string& path : touched_.begin()->second) {
       auto it = overlay_.find(path);
@@ -480,6 +561,8 @@ void Preparer::OnApplied(Zxid zxid) {
 }
 
 void Preparer::Reset() {
+  pending_quota_.clear();
+  quota_touched_.clear();
   overlay_.clear();
   touched_.clear();
   pending_sessions_.clear();

@@ -29,6 +29,9 @@ struct Prepared {
   // (OK for the ops before the failing one, the error for it,
   // RUNTIME_INCONSISTENCY after it).
   proto::Response error_response;
+  // Lines for the log: soft quota limits the write goes over (it goes
+  // ahead), or the hard limit that refused it (see quota.h).
+  std::vector<std::string> warnings;
 };
 
 class Preparer {
@@ -72,6 +75,8 @@ class Preparer {
   Status CheckSession(SessionId session) const;
   // Moves a successful batch into the overlay under zxid.
   void Commit(Batch& batch, Zxid zxid);
+  // What prepared, unapplied txns add to the quota on root.
+  QuotaUsage PendingQuota(const std::string& root) const;
 
   const DataTree& tree_;
   std::map<std::string, std::shared_ptr<PendingNode>> overlay_;
@@ -80,6 +85,11 @@ class Preparer {
   // Sessions whose CreateSession / CloseSession txn is not applied yet.
   std::unordered_map<SessionId, Zxid> pending_sessions_;
   std::unordered_map<SessionId, Zxid> closing_sessions_;
+  // Quota usage changes of pending txns: summed by root, and by zxid for
+  // OnApplied.
+  std::map<std::string, QuotaUsage, std::less<>> pending_quota_;
+  std::map<Zxid, std::vector<std::pair<std::string, QuotaUsage>>>
+      quota_touched_;
 };
 
 }  // namespace canopy::tree

@@ -56,6 +56,7 @@ Status Core::Step(const proto::PeerMessage& message) {
   if (message.body_case() == proto::PeerMessage::BODY_NOT_SET) {
     return Status(proto::BAD_ARGUMENTS, "empty message");
   }
+  state_->lost.erase(message.from());
   if (message.has_vote()) {
     OnVote(message.from(), message.vote());
   } else if (leader_) {
@@ -98,6 +99,11 @@ Result<Zxid> Core::Propose(proto::Txn txn) {
   return zxid;
 }
 
+Status Core::CanPropose() const {
+  if (!leader_) return Status(proto::SYSTEM_ERROR, "not the leader");
+  return leader_->CanPropose();
+}
+
 Zxid Core::NextZxid() const {
   return leader_ ? leader_->NextZxid() : state_->last_logged + 1;
 }
@@ -119,6 +125,17 @@ void Core::StepAck(const Ack& ack) {
     if (leader_) leader_->SelfAck(ack);
   } else if (follower_) {
     follower_->ReleaseAck(ack);
+  }
+  Settle();
+}
+
+void Core::PeerLost(MemberId id) {
+  if (id == state_->me() || !state_->IsMember(id)) return;
+  state_->lost.insert(id);
+  if (follower_ && follower_->leader() == id) {
+    state_->StepDown("lost the link to leader m" + std::to_string(id));
+  } else if (role_ == Role::kLooking) {
+    election_->Recheck();
   }
   Settle();
 }

@@ -70,6 +70,10 @@ class Core {
   // through an election once its proposals commit), with THROTTLED_OP when
   // max_in_flight proposals wait for a quorum.
   Result<Zxid> Propose(proto::Txn txn);
+  // OK when Propose would accept a txn now; otherwise the error it would
+  // give. Changes nothing: a host checks before preparing a txn, so that a
+  // refusal does not disturb what it prepared for the txns in flight.
+  Status CanPropose() const;
   // The zxid the next Propose will assign (for the Preparer).
   Zxid NextZxid() const;
   // Hands back an after_sync ack once the log is durable up to ack.zxid. The
@@ -77,6 +81,11 @@ class Core {
   // are still true for the leader it follows. An ack from another member
   // (from != my id) is taken as if received in a message.
   void StepAck(const Ack& ack);
+  // The host lost its link to member `id` (the connection broke). A
+  // follower of that member looks for a leader again at once instead of
+  // waiting out the sync limit, and an election no longer waits for the
+  // votes of lost voters before deciding. Any message from `id` undoes it.
+  void PeerLost(MemberId id);
   // Advances time by one tick (zoo.cfg's tickTime).
   void Tick();
   // The host installed the snapshot at zxid that Ready::install_snapshot

@@ -7,6 +7,7 @@
 #define CANOPY_SERVER_ZAB_CORE_STATE_H_
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,8 @@ struct CoreState {
   // Set by a role that must give up (the reason); the core then looks for
   // a leader again.
   std::optional<std::string> step_down;
+  // Members whose link the host reported lost and that sent nothing since.
+  std::set<MemberId> lost;
 
   bool IsVoter(MemberId id) const { return options.voters.count(id) != 0; }
   bool IsObserver(MemberId id) const {
@@ -51,6 +54,12 @@ struct CoreState {
   bool IAmVoter() const { return IsVoter(options.my_id); }
   MemberId me() const { return options.my_id; }
   size_t Quorum() const { return options.voters.size() / 2 + 1; }
+  // Voters not known to be lost, me included.
+  size_t ReachableVoters() const {
+    size_t n = options.voters.size();
+    for (MemberId id : lost) n -= IsVoter(id) ? 1 : 0;
+    return n;
+  }
 
   // The log as the core sees it now (see History).
   History history() const { return History(log, null_snapshot_zxid, ready); }

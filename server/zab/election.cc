@@ -100,8 +100,8 @@ size_t Election::CountFor(const proto::Vote& vote) const {
 void Election::CheckQuorum() {
   if (decided_ || !s_.IAmVoter()) return;
   const size_t count = CountFor(proposal_);
-  if (count == s_.options.voters.size() ||
-      (count >= s_.Quorum() && s_.options.election_wait_ticks <= 0)) {
+  if (count >= s_.Quorum() && (count >= s_.ReachableVoters() ||
+                                s_.options.election_wait_ticks <= 0)) {
     Decide(proposal_);
   } else if (count >= s_.Quorum()) {
     if (!quorum_since_tick_) quorum_since_tick_ = s_.tick;

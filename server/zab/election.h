@@ -4,7 +4,7 @@
 // last zxid, id), sends its vote to every voter each tick and whenever it
 // changes, and adopts any better vote of its round. It decides when a quorum
 // of voters votes as it does and no better vote came for
-// election_wait_ticks (at once when every voter agrees). A vote of a later
+// election_wait_ticks (at once when every voter not known lost agrees). A vote of a later
 // round restarts its round there; a vote of an earlier round is answered
 // with its own so the sender catches up.
 //
@@ -36,6 +36,8 @@ class Election {
   void Start();
   // A vote from another member while LOOKING.
   void OnVote(MemberId from, const proto::Vote& vote);
+  // Decides at once if every reachable voter (CoreState::lost) now agrees.
+  void Recheck() { CheckQuorum(); }
   // Resends the vote; decides once a quorum held for the wait.
   void Tick();
   // The vote decided on (leader, epoch, zxid), once decided.

@@ -30,16 +30,26 @@ void Leader::Step(const proto::PeerMessage& m) {
   }
 }
 
-Result<Zxid> Leader::Propose(proto::Txn txn) {
+Status Leader::CanPropose() const {
   if (phase_ != Phase::kEstablished) {
-    return Result<Zxid>(proto::SYSTEM_ERROR, "not the leader");
+    return Status(proto::SYSTEM_ERROR, "not the leader");
   }
   if (exhausted_ || CounterOf(last_proposed_) >= s_.options.zxid_counter_limit) {
-    exhausted_ = true;
-    return Result<Zxid>(proto::SYSTEM_ERROR, "zxid counter exhausted");
+    return Status(proto::SYSTEM_ERROR, "zxid counter exhausted");
   }
   if (proposals_.size() >= s_.options.max_in_flight) {
-    return Result<Zxid>(proto::THROTTLED_OP, "too many proposals in flight");
+    return Status(proto::THROTTLED_OP, "too many proposals in flight");
+  }
+  return Status::Ok();
+}
+
+Result<Zxid> Leader::Propose(proto::Txn txn) {
+  if (Status can = CanPropose(); !can.ok()) {
+    if (phase_ == Phase::kEstablished &&
+        CounterOf(last_proposed_) >= s_.options.zxid_counter_limit) {
+      exhausted_ = true;
+    }
+    return Result<Zxid>(can);
   }
   const Zxid zxid = last_proposed_ + 1;
   txn.set_zxid(zxid);

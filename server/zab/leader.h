@@ -43,6 +43,8 @@ class Leader {
   void Tick();
   // See Core::Propose.
   Result<Zxid> Propose(proto::Txn txn);
+  // See Core::CanPropose.
+  Status CanPropose() const;
   Zxid NextZxid() const { return last_proposed_ + 1; }
   // An ack of my own (after_sync) the host reports durable.
   void SelfAck(const Ack& ack);

@@ -138,7 +138,7 @@ struct CoreOptions {
   // from no quorum, for this many ticks goes back to LOOKING.
   int sync_limit_ticks = 5;
   // A quorum of matching votes must stay unchallenged this long before a
-  // LOOKING member takes its role (no wait when every voter agrees).
+  // LOOKING member takes its role (no wait when every voter not known lost agrees).
   int election_wait_ticks = 2;
   // Proposals beyond this counter are refused; the leader then moves to a
   // new epoch (tests lower it).

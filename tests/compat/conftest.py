@@ -20,7 +20,7 @@ class Server:
         self.config = os.path.join(self.dir, "zoo.cfg")
         with open(self.config, "w") as f:
             f.write(f"tickTime={tick_ms}\ndataDir={self.dir}\n"
-                    f"clientPortAddress=127.0.0.1\n{extra}")
+                    f"clientPortAddress=127.0.0.1\nadmin.serverPort=0\n{extra}")
         self.proc = None
         self.port = 0
 

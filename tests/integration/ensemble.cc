@@ -292,4 +292,12 @@ void Ensemble::Reconnect(int id) {
   }
 }
 
+void Ensemble::CutLink(int from, int to) {
+  if (auto& p = proxies_[size_t(from - 1)][size_t(to - 1)]) p->Cut();
+}
+
+void Ensemble::HealLink(int from, int to) {
+  if (auto& p = proxies_[size_t(from - 1)][size_t(to - 1)]) p->Heal();
+}
+
 }  // namespace canopy::testing

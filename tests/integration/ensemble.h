@@ -79,6 +79,10 @@ class Ensemble {
   // Cuts every link to and from `id` (needs proxies).
   void Isolate(int id);
   void Reconnect(int id);
+  // Cuts (heals) only the one-way link on which `from` sends to `to`
+  // (needs proxies): an asymmetric partition.
+  void CutLink(int from, int to);
+  void HealLink(int from, int to);
   void Signal(int id, int sig);
 
  private:

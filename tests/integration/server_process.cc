@@ -49,8 +49,9 @@ TempDir::~TempDir() {
 }
 
 std::string TestConfig(const std::string& data_dir, int tick_ms) {
+  // admin.serverPort=0: every test server's admin endpoint on a free port.
   return "tickTime=" + std::to_string(tick_ms) + "\ndataDir=" + data_dir +
-         "\nclientPortAddress=127.0.0.1\n";
+         "\nclientPortAddress=127.0.0.1\nadmin.serverPort=0\n";
 }
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(
@@ -103,6 +104,13 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
     const auto at = out.find(marker);
     if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
       process->port_ = std::atoi(out.c_str() + at + marker.size());
+      // The admin line comes in the same write as the listening line.
+      const std::string admin_marker = "admin on 127.0.0.1:";
+      const auto admin_at = out.find(admin_marker);
+      if (admin_at != std::string::npos) {
+        process->admin_port_ =
+            std::atoi(out.c_str() + admin_at + admin_marker.size());
+      }
       break;
     }
   }

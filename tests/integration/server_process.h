@@ -38,6 +38,8 @@ class ServerProcess {
   ~ServerProcess();
 
   int port() const { return port_; }
+  // The admin HTTP port (admin.serverPort), 0 when the endpoint is off.
+  int admin_port() const { return admin_port_; }
   pid_t pid() const { return pid_; }
   // Sends sig and waits for the process to end (at most 20 s). Returns its
   // wait status.
@@ -46,6 +48,7 @@ class ServerProcess {
  private:
   pid_t pid_ = -1;
   int port_ = 0;
+  int admin_port_ = 0;
 };
 
 // The config every test starts from: fast ticks so sessions expire quickly.

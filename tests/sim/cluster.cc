@@ -217,6 +217,9 @@ void Cluster::Crash(int id) {
   member.Crash();
   paused_.erase(id);
   held_.erase(id);
+  for (int other : member_ids()) {
+    if (other != id) ReportLost(other, id);
+  }
   for (auto it = writes_.begin(); it != writes_.end();) {
     it = it->second.member == id ? writes_.erase(it) : std::next(it);
   }
@@ -261,11 +264,26 @@ void Cluster::Partition(const std::vector<std::set<int>>& groups) {
     Note(text);
   }
   network_.Partition(groups);
+  for (const auto& group : groups) {
+    for (int a : group) {
+      for (int b : member_ids()) {
+        if (!group.count(b)) ReportLost(a, b);
+      }
+    }
+  }
+}
+
+void Cluster::ReportLost(int a, int b) {
+  if (!options_.report_lost_links || a == b) return;
+  if (!members_.at(a)->up() || paused_.count(a)) return;
+  Note("LINK m" + std::to_string(a) + " lost m" + std::to_string(b));
+  members_.at(a)->PeerLost(b);
 }
 
 void Cluster::Cut(int from, int to) {
   Note("FAULT cut m" + std::to_string(from) + "->m" + std::to_string(to));
   network_.Cut(from, to);
+  ReportLost(from, to);
 }
 
 void Cluster::HealNetwork() {

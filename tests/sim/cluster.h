@@ -46,6 +46,10 @@ struct ClusterOptions {
   int64_t fast_sync_max_ms = 8;
   double slow_sync_fraction = 0.1;
   int64_t slow_sync_max_ms = 150;
+  // Tell members at once when a link breaks, as a real host's TCP does: a
+  // crash breaks every link of the member, a partition the links across it,
+  // a cut the link it cuts (to its sender).
+  bool report_lost_links = false;
 };
 
 class Cluster : public MemberWorld {
@@ -104,6 +108,8 @@ class Cluster : public MemberWorld {
   size_t reads_done() const { return reads_done_; }
   bool tracing() const override { return transcript_ != nullptr; }
   void Note(const std::string& line) override;
+  // Reports the link between a and b lost at a (if a is up and running).
+  void ReportLost(int a, int b);
 
   // MemberWorld.
   int64_t Now() const override { return now_; }

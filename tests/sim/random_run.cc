@@ -101,6 +101,7 @@ void Run::Go() {
   cluster_options.seed = options_.seed;
   cluster_options.tick_ms = kTickMs;
   cluster_options.trace_heartbeats = options_.verbose;
+  cluster_options.report_lost_links = options_.report_lost_links;
   profile_.fault = Uniform(setup, 0.01, 0.08);
   profile_.write = Uniform(setup, 0.2, 0.9);
   profile_.read = Uniform(setup, 0.0, 0.3);

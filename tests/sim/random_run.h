@@ -25,6 +25,8 @@ struct RunOptions {
   // Keep a transcript; with heartbeats (votes, pings) when verbose.
   bool transcript = false;
   bool verbose = false;
+  // Hosts report broken links to their cores (ClusterOptions).
+  bool report_lost_links = false;
 };
 
 struct RunResult {

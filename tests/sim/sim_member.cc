@@ -54,6 +54,11 @@ void SimMember::Tick() {
   Drain();
 }
 
+void SimMember::PeerLost(int other) {
+  core_->PeerLost(other);
+  Drain();
+}
+
 void SimMember::Deliver(const proto::PeerMessage& message) {
   Status status = core_->Step(message);
   if (!status.ok()) {

@@ -55,6 +55,8 @@ class SimMember {
   void Deliver(const proto::PeerMessage& message);
   void DeliverSnapshot(int from, std::shared_ptr<const SimSnapshot> snapshot);
   void DiskDone();
+  // The host noticed its link to `other` break (zab::Core::PeerLost).
+  void PeerLost(int other);
   // Snapshots the applied state; compacts the log up to it when asked.
   void TakeSnapshot(bool compact);
 

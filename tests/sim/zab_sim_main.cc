@@ -1,6 +1,7 @@
 // zab_sim: replays one simulation and prints its transcript.
 //
 //   zab_sim --seed N [--steps M] [--verbose]   one randomized run
+//   (--lost-links: hosts report broken links to their cores)
 //   zab_sim --seeds N [--first S] [--steps M]  many runs, a summary line each
 //   zab_sim --scenario NAME [--rewrite]        a scripted scenario; with
 //                                              --rewrite, its golden file
@@ -19,7 +20,7 @@ namespace {
 
 void Usage() {
   std::fprintf(stderr,
-               "usage: zab_sim --seed N [--steps M] [--verbose]\n"
+               "usage: zab_sim --seed N [--steps M] [--verbose] [--lost-links]\n"
                "       zab_sim --seeds N [--first S] [--steps M]\n"
                "       zab_sim --scenario NAME [--rewrite]\n"
                "       zab_sim --list\n");
@@ -53,6 +54,8 @@ int main(int argc, char** argv) {
       options.steps = std::strtoull(next(), nullptr, 10);
     } else if (arg == "--verbose") {
       options.verbose = true;
+    } else if (arg == "--lost-links") {
+      options.report_lost_links = true;
     } else if (arg == "--scenario") {
       scenario = next();
     } else if (arg == "--rewrite") {

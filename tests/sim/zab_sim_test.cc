@@ -52,6 +52,31 @@ TEST_P(SimSeeds, InvariantsHoldAndTheClusterRecovers) {
 
 INSTANTIATE_TEST_SUITE_P(Shards, SimSeeds, ::testing::Range(0, kShards));
 
+// The same invariants when hosts report broken links (Core::PeerLost), so
+// elections decide without waiting for lost voters: a quarter of the seeds.
+class SimSeedsLostLinks : public ::testing::TestWithParam<int> {};
+
+TEST_P(SimSeedsLostLinks, InvariantsHoldAndTheClusterRecovers) {
+  const uint64_t seeds = SeedCount() / 4;
+  const uint64_t steps = StepCount();
+  int failures = 0;
+  for (uint64_t seed = 1 + GetParam(); seed <= seeds; seed += kShards) {
+    RunOptions options;
+    options.seed = seed;
+    options.steps = steps;
+    options.report_lost_links = true;
+    const RunResult result = RunSeed(options);
+    if (!result.ok) {
+      ADD_FAILURE() << result.failure << "\nreplay: zab_sim --seed " << seed
+                    << " --steps " << steps << " --lost-links --verbose";
+      if (++failures >= 3) break;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shards, SimSeedsLostLinks,
+                         ::testing::Range(0, kShards));
+
 // The first line where two texts differ, for a readable failure.
 std::string FirstDifference(const std::string& want, const std::string& got) {
   std::istringstream a(want);

@@ -10,3 +10,5 @@ canopy_test(client_session_test SOURCES client/client_session_test.cc
   LIBS canopy_client canopy_fake_native_server)
 canopy_test(cli_test SOURCES client/cli_test.cc
   LIBS canopy_cli_lib canopy_fake_native_server)
+canopy_test(cli_admin_parse_test SOURCES client/cli_admin_parse_test.cc
+  LIBS canopy_cli_lib)

@@ -19,4 +19,7 @@ else()
   canopy_test(log_writer_test
     SOURCES log_writer_test.cc
     LIBS canopy_storage ${MEMENV_LIB} leveldb::leveldb)
+  canopy_test(log_corruption_test
+    SOURCES log_corruption_test.cc
+    LIBS canopy_storage ${MEMENV_LIB} leveldb::leveldb)
 endif()

@@ -99,8 +99,12 @@ TEST(ZabCore, ExhaustedCounterRefusesThenMovesToANewEpoch) {
   options.zxid_counter_limit = 2;
   Core core(options, proto::EpochState(), 0);
   core.TakeReady();
+  ASSERT_TRUE(core.CanPropose().ok());
   ASSERT_TRUE(core.Propose(SetTxn("/a")).ok());
   ASSERT_TRUE(core.Propose(SetTxn("/b")).ok());
+  // CanPropose tells the refusal in advance, and changes nothing.
+  EXPECT_EQ(core.CanPropose().code(), proto::SYSTEM_ERROR);
+  EXPECT_EQ(core.NextZxid(), MakeZxid(1, 3));
   EXPECT_FALSE(core.Propose(SetTxn("/c")).ok());
   Ready ready = core.TakeReady();
   for (const Ack& ack : ready.after_sync) core.StepAck(ack);
@@ -109,6 +113,7 @@ TEST(ZabCore, ExhaustedCounterRefusesThenMovesToANewEpoch) {
   EXPECT_EQ(core.role(), Role::kLeading);
   EXPECT_TRUE(core.serving());
   EXPECT_EQ(core.epoch(), 2);
+  EXPECT_TRUE(core.CanPropose().ok());
   auto zxid = core.Propose(SetTxn("/c"));
   ASSERT_TRUE(zxid.ok());
   EXPECT_EQ(*zxid, MakeZxid(2, 1));
@@ -158,6 +163,46 @@ TEST(ZabEnsemble, ThreeVotersElectSyncAndCommit) {
     EXPECT_EQ(ensemble.m(id).epochs.current_epoch(), 1) << "m" << id;
   }
   EXPECT_EQ(ensemble.m(4).core->role(), Role::kObserving);
+}
+
+TEST(ZabEnsemble, LostLinkToTheLeaderElectsANewOneWithoutWaitingForTicks) {
+  Ensemble ensemble(3);
+  ensemble.Tick(5);
+  const MemberId old_leader = ensemble.Leader();
+  ASSERT_NE(old_leader, 0);
+  ensemble.Stop(old_leader);
+  // The hosts of the others see the leader's connection break: no tick
+  // passes before the survivors lead and commit again.
+  for (MemberId id = 1; id <= 3; ++id) {
+    if (id != old_leader) ensemble.m(id).core->PeerLost(old_leader);
+  }
+  ensemble.Pump();
+  const MemberId leader = ensemble.Leader();
+  ASSERT_NE(leader, 0);
+  ASSERT_NE(leader, old_leader);
+  auto zxid = ensemble.m(leader).core->Propose(testing::SetTxn("/after"));
+  ASSERT_TRUE(zxid.ok());
+  ensemble.Pump();
+  for (MemberId id = 1; id <= 3; ++id) {
+    if (id == old_leader) continue;
+    ASSERT_FALSE(ensemble.m(id).applied.empty()) << "m" << id;
+    EXPECT_EQ(ensemble.m(id).applied.back().zxid(), *zxid) << "m" << id;
+  }
+}
+
+TEST(ZabEnsemble, ALostFollowerDoesNotDisturbTheLeader) {
+  Ensemble ensemble(3);
+  ensemble.Tick(5);
+  const MemberId leader = ensemble.Leader();
+  ASSERT_NE(leader, 0);
+  const MemberId follower = leader == 1 ? 2 : 1;
+  ensemble.m(leader).core->PeerLost(follower);
+  ensemble.Pump();
+  EXPECT_EQ(ensemble.Leader(), leader);
+  auto zxid = ensemble.m(leader).core->Propose(testing::SetTxn("/a"));
+  ASSERT_TRUE(zxid.ok());
+  ensemble.Pump();
+  EXPECT_EQ(ensemble.m(follower).applied.back().zxid(), *zxid);
 }
 
 TEST(ZabEnsemble, ObserversNeverMakeAQuorum) {

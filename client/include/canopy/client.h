@@ -78,6 +78,15 @@ struct ClientOptions {
   // Try the servers in a random order (spreads clients over an ensemble);
   // false keeps the connect string's order.
   bool shuffle_hosts = true;
+  // TLS (a server's secureClientPort): with tls_ca_file set every
+  // connection is TLS and the server's certificate must chain to that PEM
+  // CA bundle (its host name is not checked); tls_cert_file and
+  // tls_key_file (PEM) present a client certificate, which the server maps
+  // to the ACL id x509:<subject DN>. A server that fails verification is
+  // treated as unreachable. Unreadable files fail Connect with BAD_ARGUMENTS.
+  std::string tls_ca_file;
+  std::string tls_cert_file;
+  std::string tls_key_file;
   // Called on the event thread at every session state change. May be empty.
   std::function<void(SessionEvent)> on_session_event;
 };
