@@ -12,6 +12,7 @@
 
 #include "canopy/client.h"
 #include "tests/integration/ensemble.h"
+#include "tests/integration/write_load.h"
 
 namespace canopy::testing {
 namespace {
@@ -26,59 +27,6 @@ std::unique_ptr<Client> ConnectTo(const std::string& hosts,
   auto client = Client::Connect(options);
   return client.ok() ? std::move(client).value() : nullptr;
 }
-
-// Writers that create distinct nodes through any member and remember what
-// was acknowledged.
-class Load {
- public:
-  Load(const std::string& hosts, int writers) {
-    for (int w = 0; w < writers; ++w) {
-      threads_.emplace_back([this, hosts, w] {
-        auto client = ConnectTo(hosts, 6000);
-        if (!client) return;
-        for (int i = 0; !stop_; ++i) {
-          const std::string path =
-              "/load/w" + std::to_string(w) + "-" + std::to_string(i);
-          if (client->Create(path, "v").ok()) {
-            std::lock_guard lock(mu_);
-            acked_.push_back(path);
-          }
-        }
-      });
-    }
-  }
-  ~Load() { Stop(); }
-  void Stop() {
-    stop_ = true;
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  size_t acked() {
-    std::lock_guard lock(mu_);
-    return acked_.size();
-  }
-  // Waits (bounded) until `more` further writes were acknowledged.
-  bool WaitForMore(size_t more, int timeout_s = 30) {
-    const size_t target = acked() + more;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-    while (acked() < target && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-    return acked() >= target;
-  }
-  std::vector<std::string> paths() {
-    std::lock_guard lock(mu_);
-    return acked_;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<std::string> acked_;
-  std::vector<std::thread> threads_;
-};
 
 // Every path is on member `id` (read after a sync).
 void ExpectAllOn(Ensemble& e, int id, const std::vector<std::string>& paths) {
@@ -103,7 +51,7 @@ TEST(EnsembleTest, LeaderKillUnderLoadLosesNoAcknowledgedWrite) {
     ASSERT_NE(c, nullptr);
     ASSERT_TRUE(c->Create("/load", "").ok());
   }
-  Load load(e->hosts(), 3);
+  WriteLoad load(e->hosts(), 3);
   ASSERT_TRUE(load.WaitForMore(300));
   const int leader = e->WaitForLeader();
   ASSERT_NE(leader, 0);
@@ -243,7 +191,7 @@ TEST(EnsembleTest, PausedLeaderCausesNoSplitBrainAndLosesNoWrite) {
     ASSERT_NE(c, nullptr);
     ASSERT_TRUE(c->Create("/load", "").ok());
   }
-  Load load(e->hosts_except(leader), 2);
+  WriteLoad load(e->hosts_except(leader), 2);
   ASSERT_TRUE(load.WaitForMore(100));
   e->Signal(leader, SIGSTOP);
   // Longer than the sync limit: the others elect a new leader and go on.

@@ -13,6 +13,7 @@
 
 #include "canopy/client.h"
 #include "tests/integration/ensemble.h"
+#include "tests/integration/write_load.h"
 
 namespace canopy::testing {
 namespace {
@@ -24,58 +25,6 @@ std::unique_ptr<Client> ConnectTo(const std::string& hosts) {
   auto client = Client::Connect(options);
   return client.ok() ? std::move(client).value() : nullptr;
 }
-
-// Writers creating distinct nodes through any member, remembering what was
-// acknowledged.
-class Writers {
- public:
-  Writers(const std::string& hosts, int count) {
-    for (int w = 0; w < count; ++w) {
-      threads_.emplace_back([this, hosts, w] {
-        auto client = ConnectTo(hosts);
-        if (!client) return;
-        for (int i = 0; !stop_; ++i) {
-          const std::string name =
-              "w" + std::to_string(w) + "-" + std::to_string(i);
-          if (client->Create("/load/" + name, "v").ok()) {
-            std::lock_guard lock(mu_);
-            acked_.push_back(name);
-          }
-        }
-      });
-    }
-  }
-  ~Writers() { Stop(); }
-  void Stop() {
-    stop_ = true;
-    for (auto& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  size_t acked() {
-    std::lock_guard lock(mu_);
-    return acked_.size();
-  }
-  bool WaitForMore(size_t more, int timeout_s = 30) {
-    const size_t target = acked() + more;
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-    while (acked() < target && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return acked() >= target;
-  }
-  std::vector<std::string> names() {
-    std::lock_guard lock(mu_);
-    return acked_;
-  }
-
- private:
-  std::atomic<bool> stop_{false};
-  std::mutex mu_;
-  std::vector<std::string> acked_;
-  std::vector<std::thread> threads_;
-};
 
 void ExpectAllOn(Ensemble& e, int id, const std::vector<std::string>& names) {
   auto client = ConnectTo("127.0.0.1:" + std::to_string(e.client_port(id)));
@@ -97,7 +46,7 @@ TEST(OpsEnsembleTest, SigtermOfTheLeaderLosesNoAcknowledgedWrite) {
     ASSERT_NE(c, nullptr);
     ASSERT_TRUE(c->Create("/load", "").ok());
   }
-  Writers writers(e->hosts(), 3);
+  WriteLoad writers(e->hosts(), 3);
   ASSERT_TRUE(writers.WaitForMore(200));
   const int leader = e->WaitForLeader();
   ASSERT_NE(leader, 0);
