@@ -285,7 +285,7 @@ void Server::FinishShutdown() {
     signals_.cancel();
     pump_timer_.cancel();
     if (peers_) peers_->Stop();
-    for (auto& [id, conn] : conns_) conn->CloseAfterFlush();
+    CloseConnectionsAfterFlush();
     io_.stop();
   }
 }

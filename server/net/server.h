@@ -178,6 +178,8 @@ class Server : public ConnectionOwner,
   void BeginShutdown();
   void CheckDrained();
   void FinishShutdown();
+  // Asks every client connection to close once its answers are sent.
+  void CloseConnectionsAfterFlush();
 
   // ConnectionOwner
   void OnClientMessage(uint64_t conn, proto::ClientMessage message) override;

@@ -73,6 +73,15 @@ void Server::SchedulePurge() {
   });
 }
 
+void Server::CloseConnectionsAfterFlush() {
+  // A connection with nothing left to send closes at once and leaves conns_
+  // from inside CloseAfterFlush: walk a copy.
+  std::vector<std::shared_ptr<ClientConnection>> open;
+  open.reserve(conns_.size());
+  for (const auto& [id, conn] : conns_) open.push_back(conn);
+  for (const auto& conn : open) conn->CloseAfterFlush();
+}
+
 void Server::BeginShutdown() {
   draining_ = true;
   drain_deadline_ms_ = NowMs() + options_.drain_timeout_ms;
@@ -89,8 +98,10 @@ void Server::BeginShutdown() {
   acceptor_.close(ec);  // no new clients; connections read no more requests
   secure_acceptor_.close(ec);
   // A second signal stops at once.
-  signals_.async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec) FinishShutdown();
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    spdlog::warn("signal {} while stopping: stopping at once", sig);
+    FinishShutdown();
   });
   CheckDrained();
 }
@@ -119,7 +130,7 @@ void Server::CheckDrained() {
   // Phase 2: close client connections once their answers are flushed; the
   // sessions live on, and their clients move to another member.
   if (!conns_.empty() && !late) {
-    for (auto& [id, conn] : conns_) conn->CloseAfterFlush();
+    CloseConnectionsAfterFlush();
     drain_deadline_ms_ = std::min(drain_deadline_ms_, NowMs() + 2000);
     shutdown_timer_->expires_after(kDrainCheck);
     shutdown_timer_->async_wait([this](const boost::system::error_code& ec) {

@@ -257,10 +257,11 @@ int Ensemble::WaitForLeader(int timeout_ms) const {
   return 0;
 }
 
-void Ensemble::Kill(int id, int sig) {
+int Ensemble::Kill(int id, int sig) {
   auto& m = members_[size_t(id - 1)];
-  if (m.process) m.process->Kill(sig);
+  const int status = m.process ? m.process->Kill(sig) : -1;
   m.process.reset();
+  return status;
 }
 
 bool Ensemble::Restart(int id) {

@@ -74,7 +74,9 @@ class Ensemble {
   // running, uncut member follows it.
   int WaitForLeader(int timeout_ms = 20000) const;
 
-  void Kill(int id, int sig = 9);
+  // Sends sig and waits (bounded) for the member to end; returns its
+  // waitpid status, or -1 when it was not running.
+  int Kill(int id, int sig = 9);
   bool Restart(int id);
   // Cuts every link to and from `id` (needs proxies).
   void Isolate(int id);

@@ -50,14 +50,19 @@ TEST(OpsEnsembleTest, SigtermOfTheLeaderLosesNoAcknowledgedWrite) {
   ASSERT_TRUE(writers.WaitForMore(200));
   const int leader = e->WaitForLeader();
   ASSERT_NE(leader, 0);
-  e->Kill(leader, SIGTERM);  // waits (bounded) for the process to end
+  // Waits (bounded) for the process to end.
+  const int status = e->Kill(leader, SIGTERM);
   {
     // It stopped gracefully, not by the drain timeout.
     std::ifstream log(e->dir(leader) + "/server.log");
     const std::string text((std::istreambuf_iterator<char>(log)),
                            std::istreambuf_iterator<char>());
+    const std::string tail = text.substr(text.size() > 4000 ? text.size() - 4000 : 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << "wait status " << status << "; log ends:\n" << tail;
     EXPECT_NE(text.find("stopped serving: in-flight requests answered"),
-              std::string::npos);
+              std::string::npos)
+        << "log ends:\n" << tail;
     EXPECT_EQ(text.find("requests unanswered"), std::string::npos);
   }
   ASSERT_TRUE(writers.WaitForMore(200)) << "writes did not resume";
