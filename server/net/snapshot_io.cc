@@ -20,7 +20,7 @@ Status WriteSnapshot(const tree::DataTree& tree, const std::string& dir) {
     if (n.acl) {
       for (const auto& acl : *n.acl) *node.add_acl() = acl;
     }
-    *node.mutable_stat() = n.stat;
+    n.stat.ToProto(node.mutable_stat());
     node.set_container(n.container);
     node.set_ttl_ms(n.ttl_ms);
     status = (*writer)->AddNode(node);

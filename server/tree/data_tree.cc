@@ -132,7 +132,7 @@ struct DataTree::Impl {
     Node node;
     node.data = c.data();
     node.acl = t.InternAcl({c.acl().begin(), c.acl().end()});
-    proto::Stat& stat = node.stat;
+    NodeStat& stat = node.stat;
     stat.set_czxid(ctx.zxid);
     stat.set_mzxid(ctx.zxid);
     stat.set_pzxid(ctx.zxid);
@@ -148,7 +148,7 @@ struct DataTree::Impl {
     const std::string parent_path = ParentPath(path);
     Node& parent = t.nodes_.at(parent_path);
     t.DigestRemove(parent_path, parent);
-    parent.children.insert(BaseName(path));
+    parent.children.Insert(BaseName(it->first));
     parent.stat.set_cversion(WrapIncrement(parent.stat.cversion()));
     parent.stat.set_pzxid(std::max(parent.stat.pzxid(), ctx.zxid));
     parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
@@ -159,7 +159,7 @@ struct DataTree::Impl {
     if (c.ttl_ms() > 0) t.ttl_nodes_.insert(path);
     t.QuotaNodeCreated(path);
     out->set_path(path);
-    *out->mutable_stat() = it->second.stat;
+    it->second.stat.ToProto(out->mutable_stat());
     Fire(t, path, proto::NODE_CREATED, it->second.acl, ctx);
     Fire(t, parent_path, proto::NODE_CHILDREN_CHANGED, parent.acl, ctx);
   }
@@ -177,12 +177,12 @@ struct DataTree::Impl {
     t.DigestRemove(path, it->second);
     const AclPtr acl = std::move(it->second.acl);
     const int64_t data_bytes = static_cast<int64_t>(it->second.data.size());
-    t.nodes_.erase(it);
-    t.QuotaNodeDeleted(path, data_bytes);
     const std::string parent_path = ParentPath(path);
     Node& parent = t.nodes_.at(parent_path);
     t.DigestRemove(parent_path, parent);
-    parent.children.erase(BaseName(path));
+    parent.children.Erase(BaseName(path));  // before its key goes
+    t.nodes_.erase(it);
+    t.QuotaNodeDeleted(path, data_bytes);
     // ZooKeeper keeps the count of creates and shows 2*creates - numChildren,
     // so a delete moves the visible cversion by one.
     parent.stat.set_cversion(WrapIncrement(parent.stat.cversion()));
@@ -216,7 +216,7 @@ struct DataTree::Impl {
         node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
         t.DigestAdd(sub.set_data().path(), node);
         t.QuotaDataChanged(sub.set_data().path(), old_bytes);
-        *result->mutable_stat()->mutable_stat() = node.stat;
+        node.stat.ToProto(result->mutable_stat()->mutable_stat());
         Fire(t, sub.set_data().path(), proto::NODE_DATA_CHANGED, node.acl,
              ctx);
         break;
@@ -228,7 +228,7 @@ struct DataTree::Impl {
             {sub.set_acl().acl().begin(), sub.set_acl().acl().end()});
         node.stat.set_aversion(NextVersion(node.stat.aversion()));
         t.DigestAdd(sub.set_acl().path(), node);
-        *result->mutable_stat()->mutable_stat() = node.stat;
+        node.stat.ToProto(result->mutable_stat()->mutable_stat());
         break;
       }
       default:  // check: no effect
@@ -284,10 +284,10 @@ void DataTree::InitDefaults() {
   const auto add = [&](const std::string& path, AclPtr acl) {
     Node node;
     node.acl = std::move(acl);
-    nodes_.emplace(path, std::move(node));
+    const auto it = nodes_.emplace(path, std::move(node)).first;
     if (path == "/") return;
     Node& parent = nodes_.at(ParentPath(path));
-    parent.children.insert(BaseName(path));
+    parent.children.Insert(BaseName(it->first));
     // Added without a create, as ZooKeeper's DataTree constructor does: the
     // visible cversion (2*creates - numChildren) goes negative, so
     // "stat /" shows cversion -1 as on a fresh ZooKeeper.
@@ -449,7 +449,7 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
   Node node;
   node.data = loaded.data();
   node.acl = InternAcl({loaded.acl().begin(), loaded.acl().end()});
-  node.stat = loaded.stat();
+  node.stat = NodeStat::FromProto(loaded.stat());
   node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
   node.stat.set_num_children(0);  // counted as the children load
   node.container = loaded.container();
@@ -460,7 +460,7 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
   if (parent != nullptr) {
     const std::string parent_path = ParentPath(path);
     DigestRemove(parent_path, *parent);
-    parent->children.insert(BaseName(path));
+    parent->children.Insert(BaseName(inserted->first));
     parent->stat.set_num_children(
         static_cast<int32_t>(parent->children.size()));
     DigestAdd(parent_path, *parent);

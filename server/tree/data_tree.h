@@ -14,11 +14,14 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
 #include "proto/canopy.pb.h"
+#include "server/tree/child_set.h"
+#include "server/tree/node_stat.h"
 #include "server/tree/quota.h"
 #include "server/tree/watch_registry.h"
 
@@ -40,8 +43,8 @@ struct Limits {
 struct Node {
   std::string data;
   std::shared_ptr<const std::vector<proto::Acl>> acl;
-  proto::Stat stat;
-  std::set<std::string> children;
+  NodeStat stat;
+  ChildSet children;
   bool container = false;
   int64_t ttl_ms = 0;
 };
@@ -246,8 +249,8 @@ class DataTree {
 bool IsValidPath(const std::string& path);
 // "/a/b" -> "/a"; "/a" -> "/"; "/" -> "".
 std::string ParentPath(const std::string& path);
-// "/a/b" -> "b".
-std::string BaseName(const std::string& path);
+// "/a/b" -> "b": a view into path.
+std::string_view BaseName(std::string_view path);
 // True when the ACL list allows perm to one of the ids (world:anyone always
 // matches the caller; "auth" and "ip" are checked as ZooKeeper does; a
 // "super" id is allowed everything).

@@ -78,9 +78,9 @@ std::string ParentPath(const std::string& path) {
   return path.substr(0, slash);
 }
 
-std::string BaseName(const std::string& path) {
+std::string_view BaseName(std::string_view path) {
   const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return path;
+  if (slash == std::string_view::npos) return path;
   return path.substr(slash + 1);
 }
 
@@ -101,7 +101,7 @@ int32_t NextVersion(int32_t version) {
   return next == -1 ? 0 : next;
 }
 
-int32_t SequenceCounter(const proto::Stat& parent) {
+int32_t SequenceCounter(const NodeStat& parent) {
   const int64_t creates =
       (int64_t{parent.cversion()} + int64_t{parent.num_children()}) / 2;
   return static_cast<int32_t>(static_cast<uint32_t>(creates));

@@ -35,7 +35,7 @@ Prepared Failure(const proto::Request& request, Zxid last_zxid,
 // A node as it will be once every prepared txn has applied.
 struct Preparer::PendingNode {
   bool exists = false;  // false: deleted by a pending txn
-  proto::Stat stat;     // ephemeral owner, children count, cversion inside
+  NodeStat stat;  // ephemeral owner, children count, cversion inside
   std::shared_ptr<const std::vector<proto::Acl>> acl;
   bool container = false;
   int64_t ttl_ms = 0;  // > 0 for a TTL node

@@ -85,7 +85,7 @@ void DataTree::RebuildQuotas() {
     const Node* node = Find(path);
     if (node == nullptr) continue;
     if (auto root = QuotaRootOfLimits(path)) RegisterQuota(*root, node->data);
-    for (const std::string& child : node->children) {
+    for (std::string_view child : node->children) {
       stack.push_back(internal::ChildPath(path, child));
     }
   }
@@ -101,7 +101,7 @@ QuotaUsage DataTree::CountSubtree(const std::string& root) const {
     if (node == nullptr) continue;
     usage.count += 1;
     usage.bytes += static_cast<int64_t>(node->data.size());
-    for (const std::string& child : node->children) {
+    for (std::string_view child : node->children) {
       stack.push_back(internal::ChildPath(path, child));
     }
   }

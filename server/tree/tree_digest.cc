@@ -46,7 +46,7 @@ uint64_t NodeHash(const std::string& path, const Node& node) {
   h.U64(1);  // kind: node
   h.Str(path);
   h.Str(node.data);
-  const proto::Stat& s = node.stat;
+  const NodeStat& s = node.stat;
   for (int64_t v :
        {s.czxid(), s.mzxid(), s.ctime(), s.mtime(), int64_t{s.version()},
         int64_t{s.cversion()}, int64_t{s.aversion()}, s.ephemeral_owner(),

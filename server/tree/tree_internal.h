@@ -32,7 +32,7 @@ int32_t WrapIncrement(int32_t value);
 // creates as the cversion and shows clients 2*creates - numChildren (so a
 // delete moves the visible cversion but not the counter). Canopy stores the
 // visible value, so the counter is (cversion + numChildren) / 2.
-int32_t SequenceCounter(const proto::Stat& parent);
+int32_t SequenceCounter(const NodeStat& parent);
 
 // "%010d" of the counter, as ZooKeeper names sequential nodes.
 std::string SequenceSuffix(int32_t counter);

@@ -40,7 +40,7 @@ ErrorCode DataTree::ReadData(SessionId session, const AuthIds& auth,
   if (!node.ok()) return node.status().code();
   if (request.watch()) watches_.Add(request.path(), WatchKind::kData, session);
   out->set_data((*node)->data);
-  *out->mutable_stat() = (*node)->stat;
+  (*node)->stat.ToProto(out->mutable_stat());
   return proto::OK;
 }
 
@@ -52,8 +52,10 @@ ErrorCode DataTree::ReadChildren(SessionId session, const AuthIds& auth,
   if (request.watch()) {
     watches_.Add(request.path(), WatchKind::kChildren, session);
   }
-  for (const std::string& child : (*node)->children) out->add_children(child);
-  *out->mutable_stat() = (*node)->stat;
+  for (std::string_view child : (*node)->children) {
+    out->add_children(child.data(), child.size());
+  }
+  (*node)->stat.ToProto(out->mutable_stat());
   return proto::OK;
 }
 
@@ -80,7 +82,7 @@ proto::Response DataTree::Read(SessionId session, const AuthIds& auth,
       if (node == nullptr) {
         err = proto::NO_NODE;
       } else {
-        *response.mutable_stat()->mutable_stat() = node->stat;
+        node->stat.ToProto(response.mutable_stat()->mutable_stat());
       }
       break;
     }
@@ -116,7 +118,7 @@ proto::Response DataTree::Read(SessionId session, const AuthIds& auth,
           *out->add_acl() = a;
         }
       }
-      *out->mutable_stat() = n.stat;
+      n.stat.ToProto(out->mutable_stat());
       break;
     }
     case proto::Request::kMultiRead: {
@@ -178,7 +180,7 @@ proto::Response DataTree::Read(SessionId session, const AuthIds& auth,
           const Node* n = Find(parent);
           if (n == nullptr) continue;
           total += static_cast<int64_t>(n->children.size());
-          for (const std::string& child : n->children) {
+          for (std::string_view child : n->children) {
             stack.push_back(internal::ChildPath(parent, child));
           }
         }

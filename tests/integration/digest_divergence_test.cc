@@ -39,7 +39,7 @@ Zxid TamperNewestSnapshot(const std::string& dir) {
     if (node.acl) {
       for (const auto& a : *node.acl) *out.add_acl() = a;
     }
-    *out.mutable_stat() = node.stat;
+    node.stat.ToProto(out.mutable_stat());
     out.set_container(node.container);
     out.set_ttl_ms(node.ttl_ms);
     ok = ok && tampered.InsertLoaded(out);

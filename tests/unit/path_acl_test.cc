@@ -91,7 +91,7 @@ TEST(SequenceTest, SuffixIsTenDigitsSigned) {
 }
 
 TEST(SequenceTest, CounterCountsCreatesOnly) {
-  proto::Stat stat;
+  NodeStat stat;
   stat.set_cversion(-1);  // fresh "/": no creates, one child
   stat.set_num_children(1);
   EXPECT_EQ(internal::SequenceCounter(stat), 0);

@@ -315,7 +315,7 @@ TEST_F(QuotaTest, AReloadedTreeHasTheSameQuotasStatsAndDigest) {
     out.set_path(path);
     out.set_data(node.data);
     for (const proto::Acl& a : *node.acl) *out.add_acl() = a;
-    *out.mutable_stat() = node.stat;
+    node.stat.ToProto(out.mutable_stat());
     ASSERT_TRUE(loaded.InsertLoaded(out)) << path;
   });
   for (const auto& [id, info] : tree_.sessions()) {

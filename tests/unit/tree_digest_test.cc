@@ -27,7 +27,7 @@ class TreeDigestTest : public TreeTest {
       if (node.acl) {
         for (const auto& a : *node.acl) *loaded.add_acl() = a;
       }
-      *loaded.mutable_stat() = node.stat;
+      node.stat.ToProto(loaded.mutable_stat());
       loaded.set_container(node.container);
       loaded.set_ttl_ms(node.ttl_ms);
       ok = ok && copy->InsertLoaded(loaded);
@@ -166,7 +166,7 @@ TEST_F(TreeDigestTest, TreesThatDifferInOneByteDiffer) {
     if (node.acl) {
       for (const auto& a : *node.acl) *loaded.add_acl() = a;
     }
-    *loaded.mutable_stat() = node.stat;
+    node.stat.ToProto(loaded.mutable_stat());
     ASSERT_TRUE(other->InsertLoaded(loaded));
   });
   for (const auto& [id, info] : tree_.sessions()) {

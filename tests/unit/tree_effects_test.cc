@@ -486,7 +486,7 @@ class SnapshotTest : public EffectsTest {
       s.set_path(path);
       s.set_data(node.data);
       for (const auto& a : *node.acl) *s.add_acl() = a;
-      *s.mutable_stat() = node.stat;
+      node.stat.ToProto(s.mutable_stat());
       s.set_container(node.container);
       s.set_ttl_ms(node.ttl_ms);
       ASSERT_TRUE(to->InsertLoaded(s)) << path;
@@ -528,7 +528,8 @@ TEST_F(SnapshotTest, RoundTripKeepsDigestStatsSessionsAndEphemerals) {
   tree_.ForEachNode([&](const std::string& path, const Node& node) {
     const Node* other = loaded.Find(path);
     ASSERT_NE(other, nullptr) << path;
-    EXPECT_EQ(other->stat.SerializeAsString(), node.stat.SerializeAsString())
+    EXPECT_EQ(other->stat.ToProto().SerializeAsString(),
+              node.stat.ToProto().SerializeAsString())
         << path;
     EXPECT_EQ(other->children, node.children) << path;
     EXPECT_EQ(other->ttl_ms, node.ttl_ms);

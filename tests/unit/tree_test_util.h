@@ -259,7 +259,7 @@ class TreeTest : public ::testing::Test {
   proto::Stat StatOf(const std::string& path) {
     const Node* node = tree_.Find(path);
     EXPECT_NE(node, nullptr) << path;
-    return node ? node->stat : proto::Stat();
+    return node ? node->stat.ToProto() : proto::Stat();
   }
 
   bool Exists(const std::string& path) { return tree_.Find(path) != nullptr; }

@@ -95,7 +95,7 @@ TEST_F(TtlTest, TtlSetFollowsDeletesSnapshotsAndClear) {
     proto::SnapshotNode s;
     s.set_path(path);
     for (const auto& a : *node.acl) *s.add_acl() = a;
-    *s.mutable_stat() = node.stat;
+    node.stat.ToProto(s.mutable_stat());
     s.set_ttl_ms(node.ttl_ms);
     ASSERT_TRUE(loaded.InsertLoaded(s)) << path;
   });
