@@ -16,13 +16,13 @@ Status WriteSnapshot(const tree::DataTree& tree, const std::string& dir) {
     if (!status.ok()) return;
     node.Clear();
     node.set_path(path);
-    node.set_data(n.data);
+    node.set_data(n.data.str());
     if (n.acl) {
       for (const auto& acl : *n.acl) *node.add_acl() = acl;
     }
     n.stat.ToProto(node.mutable_stat());
-    node.set_container(n.container);
-    node.set_ttl_ms(n.ttl_ms);
+    node.set_container(n.container());
+    node.set_ttl_ms(n.ttl_ms());
     status = (*writer)->AddNode(node);
   });
   if (!status.ok()) return status;

@@ -130,7 +130,7 @@ struct DataTree::Impl {
   static void Create(DataTree& t, const proto::CreateTxn& c, const Ctx& ctx,
                      proto::CreateResponse* out) {
     Node node;
-    node.data = c.data();
+    node.data.Assign(c.data());
     node.acl = t.InternAcl({c.acl().begin(), c.acl().end()});
     NodeStat& stat = node.stat;
     stat.set_czxid(ctx.zxid);
@@ -140,8 +140,7 @@ struct DataTree::Impl {
     stat.set_mtime(ctx.time_ms);
     stat.set_ephemeral_owner(c.ephemeral_owner());
     stat.set_data_length(static_cast<int32_t>(node.data.size()));
-    node.container = c.container();
-    node.ttl_ms = c.ttl_ms();
+    node.SetKind(c.container(), c.ttl_ms());
     const std::string& path = c.path();
     auto [it, inserted] = t.nodes_.emplace(path, std::move(node));
     t.DigestAdd(path, it->second);
@@ -156,7 +155,7 @@ struct DataTree::Impl {
     if (c.ephemeral_owner() != 0) {
       t.ephemerals_[c.ephemeral_owner()].insert(path);
     }
-    if (c.ttl_ms() > 0) t.ttl_nodes_.insert(path);
+    if (it->second.ttl_ms() > 0) t.ttl_nodes_.insert(path);
     t.QuotaNodeCreated(path);
     out->set_path(path);
     it->second.stat.ToProto(out->mutable_stat());
@@ -173,7 +172,7 @@ struct DataTree::Impl {
         if (e->second.empty()) t.ephemerals_.erase(e);
       }
     }
-    if (it->second.ttl_ms > 0) t.ttl_nodes_.erase(path);
+    if (it->second.ttl_ms() > 0) t.ttl_nodes_.erase(path);
     t.DigestRemove(path, it->second);
     const AclPtr acl = std::move(it->second.acl);
     const int64_t data_bytes = static_cast<int64_t>(it->second.data.size());
@@ -189,7 +188,7 @@ struct DataTree::Impl {
     parent.stat.set_pzxid(std::max(parent.stat.pzxid(), ctx.zxid));
     parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
     t.DigestAdd(parent_path, parent);
-    if (parent.container) ctx.maybe_empty->push_back(parent_path);
+    if (parent.container()) ctx.maybe_empty->push_back(parent_path);
     Fire(t, path, proto::NODE_DELETED, acl, ctx);
     Fire(t, parent_path, proto::NODE_CHILDREN_CHANGED, parent.acl, ctx);
   }
@@ -209,7 +208,7 @@ struct DataTree::Impl {
         Node& node = t.nodes_.at(sub.set_data().path());
         t.DigestRemove(sub.set_data().path(), node);
         const int64_t old_bytes = static_cast<int64_t>(node.data.size());
-        node.data = sub.set_data().data();
+        node.data.Assign(sub.set_data().data());
         node.stat.set_version(NextVersion(node.stat.version()));
         node.stat.set_mzxid(ctx.zxid);
         node.stat.set_mtime(ctx.time_ms);
@@ -365,7 +364,7 @@ ApplyResult DataTree::Apply(const proto::Txn& txn) {
 
   for (const std::string& path : maybe_empty) {
     const Node* node = Find(path);
-    if (node == nullptr || !node->container || !node->children.empty() ||
+    if (node == nullptr || !node->container() || !node->children.empty() ||
         node->stat.cversion() <= 0) {
       continue;
     }
@@ -388,8 +387,8 @@ std::vector<std::string> DataTree::ExpiredTtlNodes(int64_t now_ms,
   for (const std::string& path : ttl_nodes_) {
     if (out.size() >= max) break;
     const Node* node = Find(path);
-    if (node != nullptr && node->ttl_ms > 0 && node->children.empty() &&
-        now_ms - node->stat.mtime() > node->ttl_ms) {
+    if (node != nullptr && node->ttl_ms() > 0 && node->children.empty() &&
+        now_ms - node->stat.mtime() > node->ttl_ms()) {
       out.push_back(path);
     }
   }
@@ -447,13 +446,12 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
     parent = &it->second;
   }
   Node node;
-  node.data = loaded.data();
+  node.data.Assign(loaded.data());
   node.acl = InternAcl({loaded.acl().begin(), loaded.acl().end()});
   node.stat = NodeStat::FromProto(loaded.stat());
   node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
   node.stat.set_num_children(0);  // counted as the children load
-  node.container = loaded.container();
-  node.ttl_ms = loaded.ttl_ms();
+  node.SetKind(loaded.container(), loaded.ttl_ms());
   const int64_t owner = node.stat.ephemeral_owner();
   auto inserted = nodes_.emplace(path, std::move(node)).first;
   DigestAdd(path, inserted->second);
@@ -466,7 +464,7 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
     DigestAdd(parent_path, *parent);
   }
   if (owner != 0) ephemerals_[owner].insert(path);
-  if (loaded.ttl_ms() > 0) ttl_nodes_.insert(path);
+  if (inserted->second.ttl_ms() > 0) ttl_nodes_.insert(path);
   return true;
 }
 

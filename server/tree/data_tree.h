@@ -8,6 +8,7 @@
 #ifndef CANOPY_SERVER_TREE_DATA_TREE_H_
 #define CANOPY_SERVER_TREE_DATA_TREE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,6 +22,7 @@
 #include "common/status.h"
 #include "proto/canopy.pb.h"
 #include "server/tree/child_set.h"
+#include "server/tree/node_data.h"
 #include "server/tree/node_stat.h"
 #include "server/tree/quota.h"
 #include "server/tree/watch_registry.h"
@@ -41,12 +43,20 @@ struct Limits {
 
 // One znode. Children are names, not paths.
 struct Node {
-  std::string data;
+  NodeData data;
   std::shared_ptr<const std::vector<proto::Acl>> acl;
   NodeStat stat;
   ChildSet children;
-  bool container = false;
-  int64_t ttl_ms = 0;
+
+  // ZooKeeper's create modes make container and TTL exclusive, so one word
+  // holds which a node is: kContainer, a TTL in ms (> 0), or 0 for neither.
+  bool container() const { return kind == kContainer; }
+  int64_t ttl_ms() const { return kind > 0 ? kind : 0; }
+  void SetKind(bool is_container, int64_t ttl) {
+    kind = is_container ? kContainer : std::max<int64_t>(ttl, 0);
+  }
+  static constexpr int64_t kContainer = -1;
+  int64_t kind = 0;
 };
 
 struct SessionInfo {

@@ -66,8 +66,8 @@ class Preparer::Batch {
       pending.exists = true;
       pending.stat = node->stat;
       pending.acl = node->acl;
-      pending.container = node->container;
-      pending.ttl_ms = node->ttl_ms;
+      pending.container = node->container();
+      pending.ttl_ms = node->ttl_ms();
     }
     return pending;
   }

@@ -18,7 +18,7 @@ void DataTree::QuotaNodeCreated(const std::string& path) {
     return;
   }
   if (auto root = QuotaRootOfLimits(path)) {
-    RegisterQuota(*root, nodes_.at(path).data);
+    RegisterQuota(*root, nodes_.at(path).data.str());
   } else if (auto root = QuotaRootOfStats(path)) {
     if (const Quota* quota = quotas_.Find(*root)) {
       WriteQuotaStats(*root, quota->usage);
@@ -53,7 +53,7 @@ void DataTree::QuotaDataChanged(const std::string& path,
     return;
   }
   if (auto root = QuotaRootOfLimits(path)) {
-    RegisterQuota(*root, node.data);
+    RegisterQuota(*root, node.data.str());
   } else if (auto root = QuotaRootOfStats(path)) {
     // A client wrote the stats: the server's count stands.
     if (const Quota* quota = quotas_.Find(*root)) {
@@ -84,7 +84,7 @@ void DataTree::RebuildQuotas() {
     stack.pop_back();
     const Node* node = Find(path);
     if (node == nullptr) continue;
-    if (auto root = QuotaRootOfLimits(path)) RegisterQuota(*root, node->data);
+    if (auto root = QuotaRootOfLimits(path)) RegisterQuota(*root, node->data.str());
     for (std::string_view child : node->children) {
       stack.push_back(internal::ChildPath(path, child));
     }
@@ -117,7 +117,7 @@ void DataTree::WriteQuotaStats(const std::string& root,
   Node& node = it->second;
   if (node.data == text) return;
   DigestRemove(path, node);
-  node.data = std::move(text);
+  node.data.Assign(text);
   node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
   DigestAdd(path, node);
 }

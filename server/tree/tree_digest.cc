@@ -45,7 +45,7 @@ uint64_t NodeHash(const std::string& path, const Node& node) {
   Hasher h;
   h.U64(1);  // kind: node
   h.Str(path);
-  h.Str(node.data);
+  h.Str(node.data.view());
   const NodeStat& s = node.stat;
   for (int64_t v :
        {s.czxid(), s.mzxid(), s.ctime(), s.mtime(), int64_t{s.version()},
@@ -61,8 +61,8 @@ uint64_t NodeHash(const std::string& path, const Node& node) {
     h.Str(a.id().scheme());
     h.Str(a.id().id());
   }
-  h.U64(node.container ? 1 : 0);
-  h.I64(node.ttl_ms);
+  h.U64(node.container() ? 1 : 0);
+  h.I64(node.ttl_ms());
   return h.Finish();
 }
 

@@ -39,7 +39,8 @@ ErrorCode DataTree::ReadData(SessionId session, const AuthIds& auth,
   const auto node = Lookup(request.path(), proto::READ, auth);
   if (!node.ok()) return node.status().code();
   if (request.watch()) watches_.Add(request.path(), WatchKind::kData, session);
-  out->set_data((*node)->data);
+  const std::string_view data = (*node)->data.view();
+  out->set_data(data.data(), data.size());
   (*node)->stat.ToProto(out->mutable_stat());
   return proto::OK;
 }

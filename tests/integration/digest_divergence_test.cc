@@ -35,13 +35,13 @@ Zxid TamperNewestSnapshot(const std::string& dir) {
   loaded.ForEachNode([&](const std::string& path, const tree::Node& node) {
     proto::SnapshotNode out;
     out.set_path(path);
-    out.set_data(path == "/x" ? std::string("evil") : node.data);
+    out.set_data(path == "/x" ? std::string("evil") : node.data.str());
     if (node.acl) {
       for (const auto& a : *node.acl) *out.add_acl() = a;
     }
     node.stat.ToProto(out.mutable_stat());
-    out.set_container(node.container);
-    out.set_ttl_ms(node.ttl_ms);
+    out.set_container(node.container());
+    out.set_ttl_ms(node.ttl_ms());
     ok = ok && tampered.InsertLoaded(out);
   });
   for (const auto& [id, info] : loaded.sessions()) {

@@ -230,20 +230,20 @@ TEST_F(DataTreeTest, EphemeralOwnerAndEphemeralsOf) {
 TEST_F(DataTreeTest, ContainerAndTtlNodes) {
   WriteResult c = Write(CreateReq("/c", "", proto::CONTAINER));
   ASSERT_EQ(c.err(), proto::OK);
-  EXPECT_TRUE(tree_.Find("/c")->container);
+  EXPECT_TRUE(tree_.Find("/c")->container());
   EXPECT_EQ(StatOf("/c").ephemeral_owner(), 0);  // ZooKeeper shows 0 too
   EXPECT_TRUE(c.txn->create().container());
   WriteResult t =
       Write(CreateReq("/t", "", proto::PERSISTENT_WITH_TTL, OpenAcl(), 5000));
   ASSERT_EQ(t.err(), proto::OK);
-  EXPECT_EQ(tree_.Find("/t")->ttl_ms, 5000);
-  EXPECT_FALSE(tree_.Find("/t")->container);
+  EXPECT_EQ(tree_.Find("/t")->ttl_ms(), 5000);
+  EXPECT_FALSE(tree_.Find("/t")->container());
   EXPECT_EQ(t.txn->create().ttl_ms(), 5000);
   WriteResult ts = Write(CreateReq(
       "/ts-", "", proto::PERSISTENT_SEQUENTIAL_WITH_TTL, OpenAcl(), 7));
   ASSERT_EQ(ts.err(), proto::OK);
   EXPECT_EQ(ts.response.create().path(), "/ts-0000000002");
-  EXPECT_EQ(tree_.Find("/ts-0000000002")->ttl_ms, 7);
+  EXPECT_EQ(tree_.Find("/ts-0000000002")->ttl_ms(), 7);
 }
 
 // -------------------------------------------------------------- sequential

@@ -84,7 +84,7 @@ class QuotaTest : public TreeTest {
   std::string StatsData(const std::string& root) {
     const Node* node = tree_.Find(QuotaStatsPath(root));
     EXPECT_NE(node, nullptr) << root;
-    return node ? node->data : "";
+    return node ? node->data.str() : "";
   }
 
   QuotaUsage Usage(const std::string& root) {
@@ -313,7 +313,7 @@ TEST_F(QuotaTest, AReloadedTreeHasTheSameQuotasStatsAndDigest) {
   tree_.ForEachNode([&](const std::string& path, const Node& node) {
     proto::SnapshotNode out;
     out.set_path(path);
-    out.set_data(node.data);
+    out.set_data(node.data.str());
     for (const proto::Acl& a : *node.acl) *out.add_acl() = a;
     node.stat.ToProto(out.mutable_stat());
     ASSERT_TRUE(loaded.InsertLoaded(out)) << path;

@@ -23,13 +23,13 @@ class TreeDigestTest : public TreeTest {
     tree_.ForEachNode([&](const std::string& path, const Node& node) {
       proto::SnapshotNode loaded;
       loaded.set_path(path);
-      loaded.set_data(node.data);
+      loaded.set_data(node.data.str());
       if (node.acl) {
         for (const auto& a : *node.acl) *loaded.add_acl() = a;
       }
       node.stat.ToProto(loaded.mutable_stat());
-      loaded.set_container(node.container);
-      loaded.set_ttl_ms(node.ttl_ms);
+      loaded.set_container(node.container());
+      loaded.set_ttl_ms(node.ttl_ms());
       ok = ok && copy->InsertLoaded(loaded);
     });
     EXPECT_TRUE(ok);
@@ -162,7 +162,7 @@ TEST_F(TreeDigestTest, TreesThatDifferInOneByteDiffer) {
   tree_.ForEachNode([&](const std::string& path, const Node& node) {
     proto::SnapshotNode loaded;
     loaded.set_path(path);
-    loaded.set_data(path == "/n" ? std::string("valuf") : node.data);
+    loaded.set_data(path == "/n" ? std::string("valuf") : node.data.str());
     if (node.acl) {
       for (const auto& a : *node.acl) *loaded.add_acl() = a;
     }

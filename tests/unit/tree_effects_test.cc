@@ -484,11 +484,11 @@ class SnapshotTest : public EffectsTest {
     from.ForEachNode([&](const std::string& path, const Node& node) {
       proto::SnapshotNode s;
       s.set_path(path);
-      s.set_data(node.data);
+      s.set_data(node.data.str());
       for (const auto& a : *node.acl) *s.add_acl() = a;
       node.stat.ToProto(s.mutable_stat());
-      s.set_container(node.container);
-      s.set_ttl_ms(node.ttl_ms);
+      s.set_container(node.container());
+      s.set_ttl_ms(node.ttl_ms());
       ASSERT_TRUE(to->InsertLoaded(s)) << path;
     });
     for (const auto& [id, info] : from.sessions()) {
@@ -532,8 +532,8 @@ TEST_F(SnapshotTest, RoundTripKeepsDigestStatsSessionsAndEphemerals) {
               node.stat.ToProto().SerializeAsString())
         << path;
     EXPECT_EQ(other->children, node.children) << path;
-    EXPECT_EQ(other->ttl_ms, node.ttl_ms);
-    EXPECT_EQ(other->container, node.container);
+    EXPECT_EQ(other->ttl_ms(), node.ttl_ms());
+    EXPECT_EQ(other->container(), node.container());
   });
   // Both go on identically: the same txn names the same sequential node.
   Prepared p = preparer_.Prepare(

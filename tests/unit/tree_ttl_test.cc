@@ -46,7 +46,7 @@ TEST_F(TtlTest, NoTtlNodesNoCandidates) {
 
 TEST_F(TtlTest, ExpiredWhenChildlessAndNotModifiedWithinTheTtl) {
   const int64_t t = CreateTtl("/t", 100);
-  EXPECT_EQ(tree_.Find("/t")->ttl_ms, 100);
+  EXPECT_EQ(tree_.Find("/t")->ttl_ms(), 100);
   EXPECT_THAT(tree_.ttl_nodes(), ElementsAre("/t"));
   EXPECT_THAT(tree_.ExpiredTtlNodes(t + 50, kAll), IsEmpty());
   // ZooKeeper: expired once now - mtime > ttl.
@@ -96,7 +96,7 @@ TEST_F(TtlTest, TtlSetFollowsDeletesSnapshotsAndClear) {
     s.set_path(path);
     for (const auto& a : *node.acl) *s.add_acl() = a;
     node.stat.ToProto(s.mutable_stat());
-    s.set_ttl_ms(node.ttl_ms);
+    s.set_ttl_ms(node.ttl_ms());
     ASSERT_TRUE(loaded.InsertLoaded(s)) << path;
   });
   loaded.FinishLoad(tree_.last_zxid());
