@@ -42,7 +42,10 @@ Status LoadSnapshot(leveldb::Env* env, const std::string& dir, Zxid zxid,
                     tree::DataTree* tree) {
   tree->Clear();
   storage::SnapshotVisitor visitor;
-  visitor.on_header = [](const proto::SnapshotHeader&) { return Status(); };
+  visitor.on_header = [tree](const proto::SnapshotHeader& trailer) {
+    tree->ReserveNodes(static_cast<size_t>(trailer.node_count()));
+    return Status();
+  };
   visitor.on_node = [tree](const proto::SnapshotNode& node) {
     return tree->InsertLoaded(node)
                ? Status()

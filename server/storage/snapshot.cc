@@ -241,27 +241,27 @@ class RecordReader {
   // Sets *eof and returns OK at a clean end of file.
   Status Next(char* tag, leveldb::Slice* body, bool* eof) {
     *eof = false;
-    char frame[kFrameBytes];
-    size_t got = 0;
-    Status status = ReadFully(kFrameBytes, frame, &got);
+    Status status = Fill(kFrameBytes);
     if (!status.ok()) return status;
-    if (got == 0) {
+    if (Buffered() == 0) {
       *eof = true;
       return Status::Ok();
     }
-    if (got < kFrameBytes) return Corrupt("truncated record frame");
+    if (Buffered() < kFrameBytes) return Corrupt("truncated record frame");
+    const char* frame = buffer_.data() + start_;
     const uint32_t length = GetU32(frame);
     const uint32_t crc = GetU32(frame + 4);
     if (length == 0 || length > kMaxRecordBytes) {
       return Corrupt("record length " + std::to_string(length));
     }
-    buffer_.resize(length);
-    status = ReadFully(length, buffer_.data(), &got);
+    status = Fill(kFrameBytes + length);
     if (!status.ok()) return status;
-    if (got < length) return Corrupt("truncated record");
-    if (Crc32(buffer_.data(), length) != crc) return Corrupt("bad checksum");
-    *tag = buffer_[0];
-    *body = leveldb::Slice(buffer_.data() + 1, length - 1);
+    if (Buffered() < kFrameBytes + length) return Corrupt("truncated record");
+    const char* record = buffer_.data() + start_ + kFrameBytes;
+    if (Crc32(record, length) != crc) return Corrupt("bad checksum");
+    *tag = record[0];
+    *body = leveldb::Slice(record + 1, length - 1);
+    start_ += kFrameBytes + length;
     ++records_read_;
     return Status::Ok();
   }
@@ -273,18 +273,36 @@ class RecordReader {
   }
 
  private:
-  // Reads up to n bytes, stopping early only at end of file.
-  Status ReadFully(size_t n, char* out, size_t* got) {
-    *got = 0;
-    while (*got < n) {
+  // Reads ahead in large chunks (one read per chunk, not two per record).
+  static constexpr size_t kChunkBytes = 1 << 20;
+
+  size_t Buffered() const { return end_ - start_; }
+
+  // Makes at least n bytes buffered from start_, or all that is left of the
+  // file when that is less.
+  Status Fill(size_t n) {
+    if (Buffered() >= n || at_eof_) return Status::Ok();
+    if (start_ > 0) {  // keep the unread tail at the front
+      std::memmove(buffer_.data(), buffer_.data() + start_, Buffered());
+      end_ -= start_;
+      start_ = 0;
+    }
+    if (buffer_.size() < std::max(n, kChunkBytes)) {
+      buffer_.resize(std::max(n, kChunkBytes));
+    }
+    while (end_ < n) {
       leveldb::Slice chunk;
-      leveldb::Status s = file_->Read(n - *got, &chunk, out + *got);
+      leveldb::Status s =
+          file_->Read(buffer_.size() - end_, &chunk, buffer_.data() + end_);
       if (!s.ok()) return EnvError(s, "read " + path_);
-      if (chunk.empty()) break;
-      if (chunk.data() != out + *got) {
-        std::memmove(out + *got, chunk.data(), chunk.size());
+      if (chunk.empty()) {
+        at_eof_ = true;
+        break;
       }
-      *got += chunk.size();
+      if (chunk.data() != buffer_.data() + end_) {
+        std::memmove(buffer_.data() + end_, chunk.data(), chunk.size());
+      }
+      end_ += chunk.size();
     }
     return Status::Ok();
   }
@@ -292,6 +310,9 @@ class RecordReader {
   std::unique_ptr<leveldb::SequentialFile> file_;
   const std::string path_;
   std::string buffer_;
+  size_t start_ = 0;  // the next unread byte in buffer_
+  size_t end_ = 0;    // one past the last buffered byte
+  bool at_eof_ = false;
   int64_t records_read_ = 0;
 };
 
@@ -319,6 +340,7 @@ Status ScanSnapshot(leveldb::Env* env, const std::string& path, Zxid zxid,
   Section section = Section::kStart;
   int64_t nodes = 0;
   int64_t sessions = 0;
+  proto::SnapshotNode node;  // reused: parsing keeps its strings' capacity
   for (;;) {
     char tag = 0;
     leveldb::Slice body;
@@ -346,7 +368,6 @@ Status ScanSnapshot(leveldb::Env* env, const std::string& path, Zxid zxid,
         }
         ++nodes;
         if (visitor != nullptr && visitor->on_node) {
-          proto::SnapshotNode node;
           status = ParseBody(reader, body, &node);
           if (status.ok()) status = visitor->on_node(node);
         }

@@ -27,7 +27,8 @@ void AppendLengthPrefixed(std::string* out, std::string_view s) {
   out->append(s);
 }
 
-std::string AclKey(const std::vector<proto::Acl>& acl) {
+template <typename AclRange>
+std::string AclKey(const AclRange& acl) {
   std::string key;
   for (const proto::Acl& a : acl) {
     const int32_t perms = a.perms();
@@ -131,7 +132,7 @@ struct DataTree::Impl {
                      proto::CreateResponse* out) {
     Node node;
     node.data.Assign(c.data());
-    node.acl = t.InternAcl({c.acl().begin(), c.acl().end()});
+    node.acl = t.InternAcl(c.acl());
     NodeStat& stat = node.stat;
     stat.set_czxid(ctx.zxid);
     stat.set_mzxid(ctx.zxid);
@@ -223,8 +224,7 @@ struct DataTree::Impl {
       case proto::Txn::kSetAcl: {
         Node& node = t.nodes_.at(sub.set_acl().path());
         t.DigestRemove(sub.set_acl().path(), node);
-        node.acl = t.InternAcl(
-            {sub.set_acl().acl().begin(), sub.set_acl().acl().end()});
+        node.acl = t.InternAcl(sub.set_acl().acl());
         node.stat.set_aversion(NextVersion(node.stat.aversion()));
         t.DigestAdd(sub.set_acl().path(), node);
         node.stat.ToProto(result->mutable_stat()->mutable_stat());
@@ -301,12 +301,26 @@ void DataTree::InitDefaults() {
   digest_ = RecomputeDigest();
 }
 
+DataTree::AclPtr DataTree::InternAcl(
+    const google::protobuf::RepeatedPtrField<proto::Acl>& acl) {
+  std::string key = AclKey(acl);
+  if (AclPtr live = CachedAcl(key)) return live;
+  return CacheAcl(std::move(key), {acl.begin(), acl.end()});
+}
+
 DataTree::AclPtr DataTree::InternAcl(std::vector<proto::Acl> acl) {
   std::string key = AclKey(acl);
+  if (AclPtr live = CachedAcl(key)) return live;
+  return CacheAcl(std::move(key), std::move(acl));
+}
+
+DataTree::AclPtr DataTree::CachedAcl(const std::string& key) const {
   auto it = acl_cache_.find(key);
-  if (it != acl_cache_.end()) {
-    if (AclPtr live = it->second.lock()) return live;
-  }
+  return it == acl_cache_.end() ? nullptr : it->second.lock();
+}
+
+DataTree::AclPtr DataTree::CacheAcl(std::string key,
+                                    std::vector<proto::Acl> acl) {
   auto ptr = std::make_shared<const std::vector<proto::Acl>>(std::move(acl));
   acl_cache_[std::move(key)] = ptr;
   if (acl_cache_.size() >= acl_cache_sweep_at_) {
@@ -438,30 +452,28 @@ void DataTree::Clear() {
 
 bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
   const std::string& path = loaded.path();
-  if (!IsValidPath(path) || nodes_.count(path) > 0) return false;
+  if (!IsValidPath(path)) return false;
   Node* parent = nullptr;
   if (path != "/") {
     auto it = nodes_.find(ParentPath(path));
     if (it == nodes_.end()) return false;
     parent = &it->second;
   }
-  Node node;
+  // The digest is computed once, in FinishLoad.
+  auto [inserted, added] = nodes_.try_emplace(path);
+  if (!added) return false;
+  Node& node = inserted->second;
   node.data.Assign(loaded.data());
-  node.acl = InternAcl({loaded.acl().begin(), loaded.acl().end()});
+  node.acl = InternAcl(loaded.acl());
   node.stat = NodeStat::FromProto(loaded.stat());
   node.stat.set_data_length(static_cast<int32_t>(node.data.size()));
   node.stat.set_num_children(0);  // counted as the children load
   node.SetKind(loaded.container(), loaded.ttl_ms());
   const int64_t owner = node.stat.ephemeral_owner();
-  auto inserted = nodes_.emplace(path, std::move(node)).first;
-  DigestAdd(path, inserted->second);
   if (parent != nullptr) {
-    const std::string parent_path = ParentPath(path);
-    DigestRemove(parent_path, *parent);
     parent->children.Insert(BaseName(inserted->first));
     parent->stat.set_num_children(
         static_cast<int32_t>(parent->children.size()));
-    DigestAdd(parent_path, *parent);
   }
   if (owner != 0) ephemerals_[owner].insert(path);
   if (inserted->second.ttl_ms() > 0) ttl_nodes_.insert(path);
@@ -469,18 +481,19 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
 }
 
 void DataTree::InsertLoadedSession(const proto::SnapshotSession& session) {
-  auto [it, added] = sessions_.try_emplace(session.session_id());
-  SessionInfo& info = it->second;
-  if (!added) DigestRemoveSession(session.session_id(), info);
+  SessionInfo& info = sessions_[session.session_id()];
   info.timeout_ms = session.timeout_ms();
   info.password = session.password();
-  DigestAddSession(session.session_id(), info);
 }
 
 void DataTree::FinishLoad(Zxid last_zxid) {
   if (nodes_.empty()) InitDefaults();
   last_zxid_ = last_zxid;
   RebuildQuotas();
+  // One hash per node and session, not one per change while loading.
+  digest_ = RecomputeDigest();
 }
+
+void DataTree::ReserveNodes(size_t count) { nodes_.reserve(count); }
 
 }  // namespace canopy::tree

@@ -174,11 +174,13 @@ class DataTree {
       const std::function<void(const std::string& path, const Node&)>& fn)
       const;
   // Loading a snapshot: Clear(), then InsertLoaded() parents first, then
-  // FinishLoad(). Returns false when a node's parent is missing.
+  // FinishLoad() (which computes the digest). Returns false when a node's
+  // parent is missing. ReserveNodes sizes the table for count nodes first.
   void Clear();
   bool InsertLoaded(const proto::SnapshotNode& node);
   void InsertLoadedSession(const proto::SnapshotSession& session);
   void FinishLoad(Zxid last_zxid);
+  void ReserveNodes(size_t count);
 
   // A digest of the replicated state (every node's path, data, stat, ACL,
   // container and TTL; every session's id, timeout and password), equal on
@@ -216,8 +218,13 @@ class DataTree {
   // ACL allows one of perm's bits, when perm is not 0) otherwise.
   Result<const Node*> Lookup(const std::string& path, int32_t perm,
                              const AuthIds& auth) const;
-  // The shared copy of an ACL list: equal lists share one object.
+  // The shared copy of an ACL list: equal lists share one object (a list
+  // already shared is not copied).
+  AclPtr InternAcl(const google::protobuf::RepeatedPtrField<proto::Acl>& acl);
   AclPtr InternAcl(std::vector<proto::Acl> acl);
+  // The live shared list under key, or null; CacheAcl shares a new one.
+  AclPtr CachedAcl(const std::string& key) const;
+  AclPtr CacheAcl(std::string key, std::vector<proto::Acl> acl);
   // The running digest: take a node or session out before changing it and
   // put it back after (in tree_digest.cc).
   void DigestAdd(const std::string& path, const Node& node);

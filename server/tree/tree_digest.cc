@@ -9,22 +9,21 @@
 namespace canopy::tree {
 namespace {
 
-// FNV-1a, 64 bit, over explicitly little-endian integers (the same on every
-// member and every run, unlike std::hash), finished with splitmix64's mixer
-// so that sums of hashes of similar nodes do not cancel out.
+// A word-at-a-time hash over explicitly little-endian 64-bit words (the same
+// on every member and every run, unlike std::hash): each word is xored in,
+// multiplied by an odd constant and folded, and the result is finished with
+// splitmix64's mixer so that sums of hashes of similar nodes do not cancel
+// out. Eight bytes per step: the digest is on the write path and hashes
+// every node of a snapshot being loaded.
 class Hasher {
  public:
   void Bytes(std::string_view s) {
-    for (unsigned char c : s) {
-      hash_ ^= c;
-      hash_ *= 1099511628211ull;
-    }
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) Word(LoadLittleEndian(p, 8));
+    if (n > 0) Word(LoadLittleEndian(p, n) ^ (uint64_t{n} << 59));
   }
-  void U64(uint64_t v) {
-    char b[8];
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-    Bytes(std::string_view(b, 8));
-  }
+  void U64(uint64_t v) { Word(v); }
   void I64(int64_t v) { U64(static_cast<uint64_t>(v)); }
   void Str(std::string_view s) {
     U64(s.size());
@@ -38,6 +37,17 @@ class Hasher {
   }
 
  private:
+  // Bytes p[0..n) (n <= 8) as a little-endian number.
+  static uint64_t LoadLittleEndian(const unsigned char* p, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v |= uint64_t{p[i]} << (8 * i);
+    return v;
+  }
+  void Word(uint64_t w) {
+    hash_ = (hash_ ^ w) * 0xff51afd7ed558ccdull;
+    hash_ ^= hash_ >> 32;
+  }
+
   uint64_t hash_ = 14695981039346656037ull;
 };
 
