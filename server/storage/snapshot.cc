@@ -234,8 +234,13 @@ class EnvSnapshotWriter : public SnapshotWriter {
 // Reads framed records from one file.
 class RecordReader {
  public:
-  RecordReader(std::unique_ptr<leveldb::SequentialFile> file, std::string path)
-      : file_(std::move(file)), path_(std::move(path)) {}
+  // verify_checksums false: for a second pass over a file a first pass
+  // verified (a finished snapshot is never written again).
+  RecordReader(std::unique_ptr<leveldb::SequentialFile> file, std::string path,
+               bool verify_checksums)
+      : file_(std::move(file)),
+        path_(std::move(path)),
+        verify_checksums_(verify_checksums) {}
 
   // Reads the next record into *tag and *body (valid until the next call).
   // Sets *eof and returns OK at a clean end of file.
@@ -258,7 +263,9 @@ class RecordReader {
     if (!status.ok()) return status;
     if (Buffered() < kFrameBytes + length) return Corrupt("truncated record");
     const char* record = buffer_.data() + start_ + kFrameBytes;
-    if (Crc32(record, length) != crc) return Corrupt("bad checksum");
+    if (verify_checksums_ && Crc32(record, length) != crc) {
+      return Corrupt("bad checksum");
+    }
     *tag = record[0];
     *body = leveldb::Slice(record + 1, length - 1);
     start_ += kFrameBytes + length;
@@ -309,6 +316,7 @@ class RecordReader {
 
   std::unique_ptr<leveldb::SequentialFile> file_;
   const std::string path_;
+  const bool verify_checksums_;
   std::string buffer_;
   size_t start_ = 0;  // the next unread byte in buffer_
   size_t end_ = 0;    // one past the last buffered byte
@@ -325,16 +333,18 @@ Status ParseBody(const RecordReader& reader, const leveldb::Slice& body,
   return Status::Ok();
 }
 
-// One pass over the file. With a null visitor it only verifies framing,
+// One pass over the file. With a null visitor it verifies framing,
 // checksums, record order and the trailer; *trailer gets the trailer. With a
-// visitor it also parses every record and hands it over.
+// visitor (only after such a pass) it parses every record and hands it over,
+// checking all but the checksums again.
 Status ScanSnapshot(leveldb::Env* env, const std::string& path, Zxid zxid,
                     const SnapshotVisitor* visitor,
                     proto::SnapshotHeader* trailer) {
   leveldb::SequentialFile* raw = nullptr;
   leveldb::Status s = env->NewSequentialFile(path, &raw);
   if (!s.ok()) return EnvError(s, "open " + path);
-  RecordReader reader(std::unique_ptr<leveldb::SequentialFile>(raw), path);
+  RecordReader reader(std::unique_ptr<leveldb::SequentialFile>(raw), path,
+                      /*verify_checksums=*/visitor == nullptr);
 
   enum class Section { kStart, kNodes, kSessions, kDone };
   Section section = Section::kStart;
