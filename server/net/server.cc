@@ -1,6 +1,8 @@
 #include "server/net/server.h"
 
 #include <spdlog/spdlog.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -495,12 +497,19 @@ void Server::SnapshotDue() {
   if (snapshot_child_ > 0) return;  // one at a time; the next is due later
   pipeline_->SnapshotStarted();
   const Zxid zxid = pipeline_->tree().last_zxid();
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     spdlog::error("cannot fork for a snapshot: {}", strerror(errno));
     return;
   }
   if (pid == 0) {
+    // The writer dies with its server (this thread forked it and lives as
+    // long as the process): a server SIGKILLed and restarted must not find
+    // a snapshot appearing under it from a writer it no longer knows of.
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+      std::_Exit(1);
+    }
     Status status = WriteSnapshot(pipeline_->tree(), SnapshotDir());
     if (!status.ok()) {
       const std::string line = "snapshot failed: " + status.ToString() + "\n";

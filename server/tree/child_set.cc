@@ -1,16 +1,22 @@
 #include "server/tree/child_set.h"
 
+#include <algorithm>
+
 namespace canopy::tree {
 
-void ChildSet::Insert(std::string_view name) {
+void ChildSet::Insert(const char* name) {
   if (!names_) names_ = std::make_unique<Names>();
   names_->insert(name);
 }
 
-void ChildSet::Erase(std::string_view name) {
+void ChildSet::Erase(const char* name) {
   if (!names_) return;
   names_->erase(name);
   if (names_->empty()) names_.reset();
+}
+
+bool ChildSet::operator==(const ChildSet& other) const {
+  return size() == other.size() && std::equal(begin(), end(), other.begin());
 }
 
 const ChildSet::Names& ChildSet::Get() const {

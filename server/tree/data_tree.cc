@@ -148,7 +148,7 @@ struct DataTree::Impl {
     const std::string parent_path = ParentPath(path);
     Node& parent = t.nodes_.at(parent_path);
     t.DigestRemove(parent_path, parent);
-    parent.children.Insert(BaseName(it->first));
+    parent.children.Insert(BaseName(it->first).data());  // key suffix
     parent.stat.set_cversion(WrapIncrement(parent.stat.cversion()));
     parent.stat.set_pzxid(std::max(parent.stat.pzxid(), ctx.zxid));
     parent.stat.set_num_children(static_cast<int32_t>(parent.children.size()));
@@ -180,7 +180,7 @@ struct DataTree::Impl {
     const std::string parent_path = ParentPath(path);
     Node& parent = t.nodes_.at(parent_path);
     t.DigestRemove(parent_path, parent);
-    parent.children.Erase(BaseName(path));  // before its key goes
+    parent.children.Erase(BaseName(path).data());  // before its key goes
     t.nodes_.erase(it);
     t.QuotaNodeDeleted(path, data_bytes);
     // ZooKeeper keeps the count of creates and shows 2*creates - numChildren,
@@ -276,7 +276,12 @@ struct DataTree::Impl {
   }
 };
 
-DataTree::DataTree(Limits limits) : limits_(limits) { InitDefaults(); }
+DataTree::DataTree(Limits limits) : limits_(limits) {
+  // Two nodes per bucket on average: half the bucket array (8 bytes per
+  // znode) for a second hop on some lookups.
+  nodes_.max_load_factor(2.0f);
+  InitDefaults();
+}
 
 void DataTree::InitDefaults() {
   const auto open_acl = InternAcl({MakeAcl(proto::ALL, "world", "anyone")});
@@ -286,7 +291,7 @@ void DataTree::InitDefaults() {
     const auto it = nodes_.emplace(path, std::move(node)).first;
     if (path == "/") return;
     Node& parent = nodes_.at(ParentPath(path));
-    parent.children.Insert(BaseName(it->first));
+    parent.children.Insert(BaseName(it->first).data());  // key suffix
     // Added without a create, as ZooKeeper's DataTree constructor does: the
     // visible cversion (2*creates - numChildren) goes negative, so
     // "stat /" shows cversion -1 as on a fresh ZooKeeper.
@@ -471,7 +476,7 @@ bool DataTree::InsertLoaded(const proto::SnapshotNode& loaded) {
   node.SetKind(loaded.container(), loaded.ttl_ms());
   const int64_t owner = node.stat.ephemeral_owner();
   if (parent != nullptr) {
-    parent->children.Insert(BaseName(inserted->first));
+    parent->children.Insert(BaseName(inserted->first).data());  // key suffix
     parent->stat.set_num_children(
         static_cast<int32_t>(parent->children.size()));
   }
