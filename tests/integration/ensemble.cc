@@ -142,6 +142,15 @@ void LinkProxy::Heal() {
 std::unique_ptr<Ensemble> Ensemble::Start(int n, int tick_ms,
                                           const std::string& extra,
                                           bool proxies) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (auto e = TryStart(n, tick_ms, extra, proxies)) return e;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<Ensemble> Ensemble::TryStart(int n, int tick_ms,
+                                             const std::string& extra,
+                                             bool proxies) {
   auto e = std::unique_ptr<Ensemble>(new Ensemble());
   e->members_.resize(size_t(n));
   // The members' ports stay bound until the proxies have theirs, so no

@@ -49,7 +49,9 @@ class Ensemble {
  public:
   // Starts n members (ids 1..n) with tickTime tick_ms and extra config
   // lines; with proxies, every link i->j goes through its own LinkProxy.
-  // Waits until every member serves. Null on failure.
+  // Waits until every member serves. Null on failure. A member that does
+  // not come up (a port it was given was taken meanwhile by another test's
+  // ephemeral socket) makes it start over on fresh ports, twice at most.
   static std::unique_ptr<Ensemble> Start(int n, int tick_ms = 100,
                                          const std::string& extra = "",
                                          bool proxies = false);
@@ -88,6 +90,9 @@ class Ensemble {
   void Signal(int id, int sig);
 
  private:
+  static std::unique_ptr<Ensemble> TryStart(int n, int tick_ms,
+                                            const std::string& extra,
+                                            bool proxies);
   struct Member {
     std::string dir;
     int client_port = 0;
