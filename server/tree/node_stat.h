@@ -1,6 +1,7 @@
 // NodeStat: a znode's Stat as the tree keeps it — the fields of proto::Stat
-// with the same accessors, packed into 72 bytes (a protobuf message costs 88
-// and a vtable pointer). ToProto / FromProto convert at the edges.
+// with the same accessors, in 72 bytes (the protobuf message, with its
+// vtable pointer and metadata, takes 88). ToProto / FromProto convert at the
+// edges.
 #ifndef CANOPY_SERVER_TREE_NODE_STAT_H_
 #define CANOPY_SERVER_TREE_NODE_STAT_H_
 
